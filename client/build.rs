@@ -1,0 +1,22 @@
+//! Generates the client from the contract document into `OUT_DIR` at every build.
+
+#[path = "codegen.rs"]
+mod codegen;
+
+use std::path::PathBuf;
+
+fn main() {
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("..");
+    let spec_path = root.join(codegen::SPEC_PATH);
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    println!("cargo:rerun-if-changed=codegen.rs");
+
+    let spec = std::fs::read_to_string(&spec_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
+    let code = codegen::generate(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("vbo_v5.rs");
+    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}

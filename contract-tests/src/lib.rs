@@ -1,0 +1,27 @@
+//! The contract kit: load the contract in `openapi/`, derive its JSON Schema, verify responses
+//! and walks of pages against it, and report what was found.
+//!
+//! ```no_run
+//! use vbo_contract::{Contract, Request, Response, Verifier};
+//! let contract = Contract::embedded()?;
+//! let verdict = Verifier::new(&contract).verify(&Response::body(br#"{"offset":0}"#), &Request::default());
+//! for finding in &verdict.findings {
+//!     println!("{} {} {}", finding.rule.id(), finding.pointer, finding.message);
+//! }
+//! # Ok::<(), vbo_contract::ContractError>(())
+//! ```
+
+pub mod contract;
+pub mod decisions;
+pub mod finding;
+pub mod lint;
+pub mod locate;
+pub mod rules;
+pub mod schema;
+pub mod verify;
+
+pub use contract::{Contract, ContractError};
+pub use finding::{Finding, Position, Rule, Severity, Snippet};
+pub use rules::{PageFacts, Request, Walk};
+pub use verify::{ContentType, Options, Response, Verdict, Verifier};
+pub mod report;

@@ -1,0 +1,68 @@
+//! The JUnit XML report for CI systems: one test case per page, failing when the page has
+//! errors; warnings go to the case's system-out.
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use super::Report;
+use crate::finding::Finding;
+
+fn describe(finding: &Finding) -> String {
+    let at = match finding.position {
+        Some(p) => format!(" (line {}, column {})", p.line, p.column),
+        None => String::new(),
+    };
+    let pointer = if finding.pointer.is_empty() {
+        "/"
+    } else {
+        &finding.pointer
+    };
+    format!("[{}] {pointer}{at}: {}", finding.rule.id(), finding.message)
+}
+
+/// Renders `report` as JUnit XML.
+pub fn render(report: &Report) -> String {
+    let mut junit = quick_junit::Report::new("vbo-contract");
+    let mut suite = TestSuite::new("verify");
+    for problem in &report.input_problems {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(problem.message.clone());
+        suite.add_test_case(TestCase::new(problem.source.clone(), status));
+    }
+    for entry in &report.entries {
+        let errors: Vec<&Finding> = entry.findings.iter().filter(|f| f.is_error()).collect();
+        let warnings: Vec<&Finding> = entry.findings.iter().filter(|f| !f.is_error()).collect();
+        let status = if errors.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(describe(errors[0]));
+            status.set_type(errors[0].rule.id());
+            status.set_description(
+                errors
+                    .iter()
+                    .map(|f| describe(f))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            status
+        };
+        let mut case = TestCase::new(entry.source.to_string(), status);
+        case.set_classname("vbo-contract.page");
+        if !warnings.is_empty() {
+            case.set_system_out(
+                warnings
+                    .iter()
+                    .map(|f| describe(f))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+        suite.add_test_case(case);
+    }
+    suite.set_time(report.elapsed);
+    junit.add_test_suite(suite);
+    junit.set_time(report.elapsed);
+    junit
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit XML: {e} -->\n"))
+}

@@ -1,0 +1,332 @@
+//! Verifying one response: bytes and where they came from in, findings out.
+//!
+//! The path is the same for a file, an NDJSON line and an HTTP body: status, content type,
+//! encoding, JSON syntax, the derived schema (a fast `is_valid` first, full diagnostics only for
+//! invalid pages), then the rules beyond the schema.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{JsonType, Validator};
+use serde_json::Value;
+
+use crate::contract::{Contract, is_json_media_type};
+use crate::finding::{Finding, Rule, Severity};
+use crate::locate;
+use crate::rules::{self, PageFacts, Request};
+
+/// The `Content-Type` of a response as far as the input knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentType<'a> {
+    /// The input has no headers (a bare body file or NDJSON line): not checked.
+    NotRecorded,
+    /// The response had no `Content-Type` header.
+    Missing,
+    /// The header's value.
+    Value(&'a str),
+}
+
+/// One response to verify.
+#[derive(Debug, Clone, Copy)]
+pub struct Response<'a> {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: ContentType<'a>,
+    /// The body bytes, as received.
+    pub body: &'a [u8],
+}
+
+impl<'a> Response<'a> {
+    /// A recorded body without status or headers (taken as a 200 whose headers were not kept).
+    pub fn body(body: &'a [u8]) -> Self {
+        Self {
+            status: 200,
+            content_type: ContentType::NotRecorded,
+            body,
+        }
+    }
+}
+
+/// What the verifier concluded about one response.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// Every finding, in body order where positions are known.
+    pub findings: Vec<Finding>,
+    /// Number of sessions on the page (0 when the body did not parse).
+    pub sessions: usize,
+    /// The facts the walk rules need, when the body was a 200 JSON page.
+    pub facts: Option<PageFacts>,
+}
+
+impl Verdict {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+}
+
+/// Options that change how findings are worded, never whether they are found.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Leave payload values out of messages (for logs of private tenants).
+    pub mask_values: bool,
+}
+
+/// Verifies responses against a loaded contract; cheap to create, reuse it across pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Verifier<'c> {
+    contract: &'c Contract,
+    options: Options,
+}
+
+impl<'c> Verifier<'c> {
+    /// A verifier for `contract` with default options.
+    pub fn new(contract: &'c Contract) -> Self {
+        Self {
+            contract,
+            options: Options::default(),
+        }
+    }
+
+    /// The same verifier with `options`.
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The contract this verifier checks against.
+    pub fn contract(&self) -> &'c Contract {
+        self.contract
+    }
+
+    /// Verifies one response to a request for a page of job sessions.
+    pub fn verify(&self, response: &Response<'_>, request: &Request) -> Verdict {
+        let mut verdict = self.verify_unlocated(response, request);
+        locate_findings(
+            response.body,
+            &mut verdict.findings,
+            !self.options.mask_values,
+        );
+        verdict
+    }
+
+    /// Verifies one page of a walk: the page on its own, then against the pages before it.
+    pub fn verify_in_walk(
+        &self,
+        response: &Response<'_>,
+        request: &Request,
+        walk: &mut rules::Walk,
+    ) -> Verdict {
+        let mut verdict = self.verify_unlocated(response, request);
+        if let Some(facts) = verdict.facts.clone() {
+            walk.push(facts, &mut verdict.findings);
+        }
+        locate_findings(
+            response.body,
+            &mut verdict.findings,
+            !self.options.mask_values,
+        );
+        verdict
+    }
+
+    fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
+        let mut verdict = Verdict::default();
+        let findings = &mut verdict.findings;
+        if response.status != 200 {
+            findings.push(self.status_finding(response));
+        }
+        match response.content_type {
+            ContentType::NotRecorded => {}
+            ContentType::Missing => findings.push(Finding::new(
+                Rule::ContentType,
+                "",
+                "the response has no Content-Type header; expected application/json; charset=utf-8",
+            )),
+            ContentType::Value(value) if !is_json_utf8(value) => findings.push(Finding::new(
+                Rule::ContentType,
+                "",
+                format!("Content-Type is {value:?}; expected application/json; charset=utf-8"),
+            )),
+            ContentType::Value(_) => {}
+        }
+        let Some(value) = parse_body(response.body, findings) else {
+            return verdict;
+        };
+        let Some(validator) = self.contract.validator_for_status(response.status) else {
+            return verdict;
+        };
+        self.schema_findings(validator, &value, findings);
+        if response.status == 200 {
+            rules::page(&value, request, findings);
+            let facts = PageFacts::of(&value);
+            verdict.sessions = facts.count();
+            verdict.facts = Some(facts);
+        }
+        verdict
+    }
+
+    fn status_finding(&self, response: &Response<'_>) -> Finding {
+        let message = serde_json::from_slice::<Value>(response.body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned));
+        let declared = if self.contract.declares_status(response.status) {
+            "a documented error status"
+        } else {
+            "a status the contract does not document"
+        };
+        let said = match message {
+            Some(m) if !self.options.mask_values => format!(": {m:?}"),
+            Some(_) => ": <message masked>".to_owned(),
+            None => String::new(),
+        };
+        Finding::new(
+            Rule::Status,
+            "",
+            format!("the server answered {} ({declared}){said}", response.status),
+        )
+    }
+
+    fn schema_findings(&self, validator: &Validator, value: &Value, out: &mut Vec<Finding>) {
+        if validator.is_valid(value) {
+            return;
+        }
+        for error in validator.iter_errors(value) {
+            let pointer = error.instance_path().as_str().to_owned();
+            let numeric_string = is_numeric_string(error.kind(), error.instance(), &pointer);
+            let message = if self.options.mask_values {
+                error.masked().to_string()
+            } else {
+                error.to_string()
+            };
+            let mut finding = if numeric_string {
+                Finding::new(
+                    Rule::NumericString,
+                    pointer,
+                    format!(
+                        "{message} (a string of digits, as the seed's table documents; tolerated, see DECISIONS.md D2)"
+                    ),
+                )
+            } else {
+                Finding::new(Rule::Schema, pointer, message)
+            };
+            finding.schema_location = Some(error.schema_path().as_str().to_owned());
+            out.push(finding);
+        }
+    }
+}
+
+/// `application/json` with no charset or a utf-8 one.
+fn is_json_utf8(value: &str) -> bool {
+    if !is_json_media_type(value) {
+        return false;
+    }
+    value.split(';').skip(1).all(|param| {
+        let (name, val) = param.split_once('=').unwrap_or((param, ""));
+        !name.trim().eq_ignore_ascii_case("charset")
+            || val.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    })
+}
+
+/// A statistic sent as a non-negative string of digits where the schema wants an integer.
+fn is_numeric_string(kind: &ValidationErrorKind, instance: &Value, pointer: &str) -> bool {
+    let expects_integer = match kind {
+        ValidationErrorKind::Type {
+            kind: TypeKind::Single(t),
+        } => *t == JsonType::Integer,
+        ValidationErrorKind::Type {
+            kind: TypeKind::Multiple(set),
+        } => set.contains(JsonType::Integer),
+        _ => false,
+    };
+    expects_integer
+        && pointer.contains("/statistics/")
+        && instance.as_str().is_some_and(|s| {
+            !s.is_empty()
+                && s.len() <= 19
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && s.parse::<i64>().is_ok()
+        })
+}
+
+/// Parses the body as one JSON value, or records why it cannot be.
+fn parse_body(body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
+    if let Err(e) = std::str::from_utf8(body) {
+        let mut finding = Finding::new(
+            Rule::Encoding,
+            "",
+            format!(
+                "the body is not UTF-8: invalid byte at offset {}",
+                e.valid_up_to()
+            ),
+        );
+        finding.position = Some(locate::position_of_offset(body, e.valid_up_to()));
+        out.push(finding);
+        return None;
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        out.push(Finding::new(
+            Rule::JsonSyntax,
+            "",
+            "the body is empty; expected a JSON page",
+        ));
+        return None;
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let what = match e.classify() {
+                serde_json::error::Category::Eof => {
+                    "the body ends before the JSON value is complete (truncated?)"
+                }
+                _ => "the body is not valid JSON",
+            };
+            let mut finding = Finding::new(Rule::JsonSyntax, "", format!("{what}: {e}"));
+            finding.position = Some(crate::finding::Position {
+                line: e.line().max(1),
+                column: e.column().max(1),
+            });
+            out.push(finding);
+            None
+        }
+    }
+}
+
+/// Fills in line and column for findings that have none, then orders them by position.
+fn locate_findings(body: &[u8], findings: &mut [Finding], snippets: bool) {
+    if findings.is_empty() {
+        return;
+    }
+    let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
+    let positions = locate::locate_all(body, &pointers);
+    for finding in findings.iter_mut() {
+        if finding.position.is_none() {
+            finding.position = positions.get(&finding.pointer).copied();
+        }
+        if snippets && let Some(position) = finding.position {
+            finding.snippet = locate::snippet(body, position, 100);
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.position, b.severity, &a.pointer).cmp(&(b.position, a.severity, &b.pointer))
+    });
+}
+
+/// Whether `findings` holds an error (warnings allowed) or, with `deny_warnings`, anything.
+pub fn fails(findings: &[Finding], deny_warnings: bool) -> bool {
+    findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || deny_warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_with_utf8_or_no_charset_are_accepted() {
+        assert!(is_json_utf8("application/json; charset=utf-8"));
+        assert!(is_json_utf8("Application/JSON"));
+        assert!(is_json_utf8("application/json;charset=\"UTF-8\""));
+        assert!(!is_json_utf8("application/json; charset=iso-8859-1"));
+        assert!(!is_json_utf8("text/html"));
+    }
+}

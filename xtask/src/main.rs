@@ -1,0 +1,55 @@
+//! `cargo xtask`: the command line teams and CI use. Argument parsing and wiring only; the
+//! work is done by `vbo-client` and `vbo-contract-tests`.
+
+mod codegen;
+mod lint;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes every command shares.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// The contract is broken, or a derived file is stale.
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O problem.
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    version,
+    about = "Contract tooling for the Veeam Backup for Microsoft 365 v5 job-sessions API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate everything derived from openapi/ and checked in (client copy, JSON Schema).
+    Codegen(codegen::Args),
+    /// Check the contract document: OpenAPI 3.0.x, operationIds, references, examples, decisions.
+    Lint(lint::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Codegen(args) => codegen::run(&args),
+        Command::Lint(args) => lint::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
