@@ -24,4 +24,5 @@ pub use contract::{Contract, ContractError};
 pub use finding::{Finding, Position, Rule, Severity, Snippet};
 pub use rules::{PageFacts, Request, Walk};
 pub use verify::{ContentType, Options, Response, Verdict, Verifier};
+pub mod recorded;
 pub mod report;

@@ -88,11 +88,11 @@ pub fn render(report: &Report, color: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "{verdict}: {} pages, {} sessions, {} errors, {} warnings{} in {:.2}s",
-        report.pages(),
-        report.sessions(),
-        report.errors(),
-        report.warnings(),
+        "{verdict}: {}, {}, {}, {}{} in {:.2}s",
+        plural(report.pages(), "page"),
+        plural(report.sessions(), "session"),
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning"),
         if report.input_problems.is_empty() {
             String::new()
         } else {
@@ -119,4 +119,12 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "  {:<24} {}", rule.id(), parts.join(", "));
     }
     out
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -6,9 +6,9 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use super::Report;
 use crate::finding::Finding;
 
-fn describe(finding: &Finding) -> String {
+fn describe(finding: &Finding, record: Option<usize>) -> String {
     let at = match finding.position {
-        Some(p) => format!(" (line {}, column {})", p.line, p.column),
+        Some(p) => format!(" (line {}, column {})", record.unwrap_or(p.line), p.column),
         None => String::new(),
     };
     let pointer = if finding.pointer.is_empty() {
@@ -35,12 +35,12 @@ pub fn render(report: &Report) -> String {
             TestCaseStatus::success()
         } else {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(describe(errors[0]));
+            status.set_message(describe(errors[0], entry.source.line));
             status.set_type(errors[0].rule.id());
             status.set_description(
                 errors
                     .iter()
-                    .map(|f| describe(f))
+                    .map(|f| describe(f, entry.source.line))
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
@@ -52,7 +52,7 @@ pub fn render(report: &Report) -> String {
             case.set_system_out(
                 warnings
                     .iter()
-                    .map(|f| describe(f))
+                    .map(|f| describe(f, entry.source.line))
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
