@@ -192,10 +192,29 @@ impl<'c> Verifier<'c> {
         for error in validator.iter_errors(value) {
             let pointer = error.instance_path().as_str().to_owned();
             let numeric_string = is_numeric_string(error.kind(), error.instance(), &pointer);
-            let message = if self.options.mask_values {
-                error.masked().to_string()
-            } else {
-                error.to_string()
+            let message = match (error.kind(), self.options.mask_values) {
+                // The validator abbreviates long enums ("or 6 other candidates"); a server
+                // author needs the whole documented list to fix the value in one read.
+                (ValidationErrorKind::Enum { options }, masked) => {
+                    let allowed = options
+                        .as_array()
+                        .map(|values| {
+                            values
+                                .iter()
+                                .map(Value::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default();
+                    let shown = if masked {
+                        "the value".to_owned()
+                    } else {
+                        error.instance().to_string()
+                    };
+                    format!("{shown} is not one of the documented values: {allowed}")
+                }
+                (_, true) => error.masked().to_string(),
+                (_, false) => error.to_string(),
             };
             let mut finding = if numeric_string {
                 Finding::new(

@@ -3,6 +3,8 @@
 
 mod codegen;
 mod lint;
+mod progress;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,13 @@ enum Command {
     Codegen(codegen::Args),
     /// Check the contract document: OpenAPI 3.0.x, operationIds, references, examples, decisions.
     Lint(lint::Args),
+    /// Verify recorded responses (files, directories, NDJSON) against the contract.
+    #[command(
+        after_help = "Exit status: 0 no errors (warnings allowed), 1 contract errors \
+        (or warnings with --deny-warnings), 2 usage or I/O problems (unreadable inputs are \
+        reported and the rest are still verified)."
+    )]
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +51,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Verify(args) => verify::run_paths(&args),
     };
     ExitCode::from(code)
 }

@@ -81,6 +81,14 @@ pub fn render(report: &Report, color: bool) -> String {
     if !out.is_empty() {
         out.push('\n');
     }
+    out.push_str(&summary(report, color));
+    out
+}
+
+/// The closing summary alone: the verdict line and the counts by rule.
+pub fn summary(report: &Report, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
     let verdict = if report.errors() > 0 || !report.input_problems.is_empty() {
         style.paint("1;31", "FAILED")
     } else {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::finding::{Finding, Rule, Severity};
 
-pub use human::render as human;
+pub use human::{render as human, summary};
 pub use json::render as json;
 pub use junit::render as junit;
 
