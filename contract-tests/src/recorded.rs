@@ -233,6 +233,30 @@ fn verify_ndjson(
     }
 }
 
+/// The page bodies a recorded file holds, named `file` or `file:line`: a `.json` file's bytes,
+/// an `.http` capture's body when its status is 200, each line of an NDJSON file.
+pub fn page_bodies(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    Ok(match ext {
+        "ndjson" | "jsonl" => bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| !trim_line_end(line).iter().all(u8::is_ascii_whitespace))
+            .map(|(i, line)| (format!("{origin}:{}", i + 1), trim_line_end(line).to_vec()))
+            .collect(),
+        "http" => match parse_http(&bytes) {
+            Ok((capture, _)) if capture.status == 200 => vec![(origin, capture.body.to_vec())],
+            _ => Vec::new(),
+        },
+        _ => vec![(origin, bytes)],
+    })
+}
+
 fn trim_line_end(line: &[u8]) -> &[u8] {
     let mut end = line.len();
     while end > 0 && matches!(line[end - 1], b'\n' | b'\r') {

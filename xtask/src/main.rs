@@ -2,6 +2,7 @@
 //! work is done by `vbo-client` and `vbo-contract-tests`.
 
 mod codegen;
+mod conformance;
 mod lint;
 mod progress;
 mod verify;
@@ -44,6 +45,8 @@ enum Command {
         reported and the rest are still verified)."
     )]
     Verify(verify::Args),
+    /// Check the contract with outside tools (spec validators, ajv, Schemathesis, Prism).
+    Conformance(conformance::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Verify(args) => verify::run_paths(&args),
+        Command::Conformance(args) => conformance::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,90 @@
+//! `cargo xtask conformance`: independent, widely used tools check our document, our mock
+//! server, our verdicts and our client. Each step prints the tool's version, what it checked
+//! and pass/fail with counts; the command fails if any step fails or a tool cannot be installed.
+
+mod ajv;
+mod spec;
+mod tools;
+
+use std::time::Instant;
+
+use crate::{exit, workspace_root};
+
+pub use tools::Tools;
+
+/// Arguments of `conformance`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run only these steps (default: all).
+    #[arg(long, value_enum)]
+    only: Vec<Step>,
+}
+
+/// The steps, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// openapi-spec-validator and redocly lint on the document.
+    Spec,
+    /// ajv's valid/invalid verdict on fixtures and generated payloads must equal ours.
+    Ajv,
+}
+
+/// What one step found.
+pub struct Outcome {
+    /// The tool and its version.
+    pub tool: String,
+    /// What it checked.
+    pub checked: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Counts, in words.
+    pub counts: String,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &Args) -> u8 {
+    let root = workspace_root();
+    let started = Instant::now();
+    eprintln!("conformance: installing pinned tools into .cache/conformance ...");
+    let tools = match Tools::install(&root) {
+        Ok(tools) => tools,
+        Err(message) => {
+            eprintln!(
+                "error: a conformance tool cannot be installed, so nothing was checked:\n{message}"
+            );
+            return exit::FAILED;
+        }
+    };
+    eprintln!(
+        "conformance: tools ready after {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let wanted = |step: Step| args.only.is_empty() || args.only.contains(&step);
+    let mut outcomes = Vec::new();
+    if wanted(Step::Spec) {
+        outcomes.extend(spec::run(&tools, &root));
+    }
+    if wanted(Step::Ajv) {
+        outcomes.push(ajv::run(&tools, &root));
+    }
+    println!();
+    println!("| tool | checked | result | counts |");
+    println!("| --- | --- | --- | --- |");
+    for o in &outcomes {
+        println!(
+            "| {} | {} | {} | {} |",
+            o.tool,
+            o.checked,
+            if o.passed { "pass" } else { "FAIL" },
+            o.counts
+        );
+    }
+    let failed = outcomes.iter().filter(|o| !o.passed).count();
+    println!(
+        "\nconformance: {} passed, {} failed in {:.1}s",
+        outcomes.len() - failed,
+        failed,
+        started.elapsed().as_secs_f64()
+    );
+    if failed == 0 { exit::OK } else { exit::FAILED }
+}
