@@ -7,6 +7,8 @@
 mod generated;
 
 pub mod auth;
+pub mod open;
+pub mod wire;
 
 /// The generated low-level client: one method per operation of the contract.
 pub use generated::Client as ApiClient;
