@@ -341,7 +341,7 @@ impl Client {
                             ));
                         }
                     };
-                    let retryable = error.is_connect();
+                    let retryable = retry::is_retryable_failure(&error);
                     if !retryable || attempt >= policy.max_attempts {
                         return Err(Error::from_reqwest(inner.base.as_str(), error));
                     }

@@ -25,11 +25,13 @@ pub enum Error {
 
     /// No HTTP response came back: DNS, connection, TLS handshake or certificate failure.
     #[error(
-        "could not reach {url}: {source}; check the address, the network, and for https the server's certificate (see add_root_certificate)"
+        "could not reach {url}: {cause}; check the address, the network, and for https the server's certificate (see add_root_certificate)"
     )]
     Transport {
         /// The URL the request was for.
         url: String,
+        /// The chain of causes in words, innermost last (e.g. `invalid peer certificate: UnknownIssuer`).
+        cause: String,
         /// The underlying failure, TLS errors included.
         #[source]
         source: reqwest::Error,
@@ -149,8 +151,32 @@ impl Error {
         } else {
             Self::Transport {
                 url: url.to_owned(),
+                cause: causes(&source),
                 source,
             }
         }
     }
+}
+
+/// The messages of `error` and its causes, joined; looks inside `io::Error`s, whose `source`
+/// skips the error they wrap.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |text: String| {
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+    };
+    let mut current = Some(error);
+    while let Some(e) = current {
+        push(e.to_string());
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    parts.join(": ")
 }

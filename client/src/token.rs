@@ -168,7 +168,7 @@ async fn request_token(
             }
             None => match result {
                 Err(progenitor_client::Error::CommunicationError(e)) => {
-                    let transient = e.is_connect();
+                    let transient = crate::retry::is_retryable_failure(&e);
                     (Error::from_reqwest(base_url(api), e), transient, None)
                 }
                 // The generated code stops before sending only when the form cannot be

@@ -44,11 +44,17 @@ async fn token_and_password_never_appear_in_errors_or_debug_output() {
             .unwrap_err(),
     );
     let with_token = Client::builder(&server.url)
+        .add_root_certificate(&server.certificate_pem)
         .bearer_token("ready-made-SECRET")
         .build()
         .unwrap();
     assert_no_secret(&format!("{with_token:?}"));
     errors.push(with_token.page(JOB, 0, 30).await.unwrap_err());
+    assert!(
+        matches!(errors[2], Error::Status { status: 401, .. }),
+        "{:?}",
+        errors[2]
+    );
     errors.push(
         Client::builder("https://admin:pa55-SECRET-word@vbo01")
             .bearer_token("ready-made-SECRET")

@@ -14,6 +14,10 @@ async fn refuses_untrusted_certificate_then_accepts_it_via_add_root_certificate(
         .unwrap();
     let error = untrusting.page(JOB, 0, 30).await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("UnknownIssuer"),
+        "the message names the cause: {error}"
+    );
     assert_eq!(
         server
             .counters
