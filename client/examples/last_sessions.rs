@@ -39,17 +39,28 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!(
-        "{:<36}  {:<13}  {:<20}  {:>9}  {:>8}  {:>11}  {:<10}",
-        "JOB", "STATUS", "START (UTC)", "DURATION", "OBJECTS", "TRANSFERRED", "BOTTLENECK"
-    );
     let mut failed = false;
+    let mut header = false;
     for job in &args.jobs {
         match client.page(*job, 0, 1).await {
-            Ok(page) => match page.results.first() {
-                Some(session) => println!("{}", row(*job, session)),
-                None => println!("{job:<36}  (no sessions)"),
-            },
+            Ok(page) => {
+                if !std::mem::replace(&mut header, true) {
+                    println!(
+                        "{:<36}  {:<13}  {:<20}  {:>9}  {:>8}  {:>11}  {:<10}",
+                        "JOB",
+                        "STATUS",
+                        "START (UTC)",
+                        "DURATION",
+                        "OBJECTS",
+                        "TRANSFERRED",
+                        "BOTTLENECK"
+                    );
+                }
+                match page.results.first() {
+                    Some(session) => println!("{}", row(*job, session)),
+                    None => println!("{job:<36}  (no sessions)"),
+                }
+            }
             Err(error) => {
                 failed = true;
                 eprintln!("error: job {job}: {error}");
