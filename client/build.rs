@@ -1,4 +1,5 @@
-//! Generates the client from the contract document into `OUT_DIR` at every build.
+//! Generates the client and its lenient `wire` types from the contract document into `OUT_DIR`
+//! at every build.
 
 #[path = "codegen.rs"]
 mod codegen;
@@ -15,8 +16,12 @@ fn main() {
 
     let spec = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
-    let code = codegen::generate(&spec).unwrap_or_else(|e| panic!("{e}"));
-    let out =
-        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("vbo_v5.rs");
-    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let strict = codegen::generate(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let wire = codegen::generate_wire(&spec).unwrap_or_else(|e| panic!("{e}"));
+    for (name, code) in [("vbo_v5.rs", strict), ("vbo_v5_wire.rs", wire)] {
+        let out = out_dir.join(name);
+        std::fs::write(&out, code)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    }
 }

@@ -78,4 +78,12 @@ impl ClientHooks<Bearer> for Client {
         }
         Ok(())
     }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::raw::exec(self.client(), request).await
+    }
 }

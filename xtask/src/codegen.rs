@@ -30,12 +30,17 @@ fn derive() -> Result<Vec<Derived>, String> {
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
     let client = generator::generate(&spec).map_err(|e| e.to_string())?;
+    let wire = generator::generate_wire(&spec).map_err(|e| e.to_string())?;
     let contract =
         Contract::from_yaml(&spec, contract::DOCUMENT_PATH).map_err(|e| e.to_string())?;
     Ok(vec![
         Derived {
             path: generator::GENERATED_PATH,
             content: client,
+        },
+        Derived {
+            path: generator::WIRE_GENERATED_PATH,
+            content: wire,
         },
         Derived {
             path: contract::EXPORTED_SCHEMA_PATH,

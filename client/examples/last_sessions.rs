@@ -1,0 +1,157 @@
+//! Prints the latest session of each given backup job as a table.
+//!
+//! ```text
+//! VBO_USERNAME='tech\administrator' VBO_PASSWORD=... \
+//!   cargo run -p vbo-client --example last_sessions -- https://vbo01 --ca-cert vbo01.pem <job-id>...
+//! ```
+//! Credentials come from `VBO_USERNAME`/`VBO_PASSWORD`, or a ready token from `VBO_TOKEN`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use uuid::Uuid;
+use vbo_client::{Client, Error, wire};
+
+/// Latest session of each Veeam Backup for Microsoft 365 job.
+#[derive(Parser)]
+struct Args {
+    /// Server URL, e.g. https://vbo01 (port 4443 unless given).
+    server: String,
+    /// Job ids.
+    #[arg(required = true)]
+    jobs: Vec<Uuid>,
+    /// Trust this PEM certificate (the server's self-signed one) besides the system's roots.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Do not verify the server's certificate (lab use only: exposes the credentials).
+    #[arg(long)]
+    insecure: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let client = match client(&args) {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = false;
+    let mut header = false;
+    for job in &args.jobs {
+        match client.page(*job, 0, 1).await {
+            Ok(page) => {
+                if !std::mem::replace(&mut header, true) {
+                    println!(
+                        "{:<36}  {:<13}  {:<20}  {:>9}  {:>8}  {:>11}  {:<10}",
+                        "JOB",
+                        "STATUS",
+                        "START (UTC)",
+                        "DURATION",
+                        "OBJECTS",
+                        "TRANSFERRED",
+                        "BOTTLENECK"
+                    );
+                }
+                match page.results.first() {
+                    Some(session) => println!("{}", row(*job, session)),
+                    None => println!("{job:<36}  (no sessions)"),
+                }
+            }
+            Err(error) => {
+                failed = true;
+                eprintln!("error: job {job}: {error}");
+                // Nothing else will work after a refused sign-in or an unreachable server.
+                if matches!(
+                    error,
+                    Error::Authentication { .. } | Error::Transport { .. }
+                ) {
+                    break;
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Builds the client from the arguments and the environment.
+fn client(args: &Args) -> Result<Client, String> {
+    let mut builder = Client::builder(&args.server);
+    builder = match (
+        std::env::var("VBO_USERNAME"),
+        std::env::var("VBO_PASSWORD"),
+        std::env::var("VBO_TOKEN"),
+    ) {
+        (Ok(user), Ok(password), _) => builder.credentials(user, password),
+        (_, _, Ok(token)) => builder.bearer_token(token),
+        _ => return Err("set VBO_USERNAME and VBO_PASSWORD, or VBO_TOKEN".into()),
+    };
+    if let Some(path) = &args.ca_cert {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        builder = builder.add_root_certificate(pem);
+    }
+    if args.insecure {
+        eprintln!("warning: --insecure: the server's certificate is not verified");
+        builder = builder.danger_accept_invalid_certificates(true);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// One table row for `session`.
+fn row(job: Uuid, session: &wire::JobSession) -> String {
+    let stats = session.statistics.as_ref();
+    let duration = match session.end_time {
+        Some(end) => clock(end - session.creation_time),
+        None => "running".into(),
+    };
+    let objects = stats
+        .and_then(|s| s.processed_objects)
+        .or(session.progress)
+        .map_or_else(|| "-".into(), |n| n.to_string());
+    let transferred = stats
+        .and_then(|s| s.transferred_data_bytes)
+        .map_or_else(|| "-".into(), |n| bytes(n.get()));
+    let bottleneck = stats
+        .and_then(|s| s.bottleneck.as_ref())
+        .map_or_else(|| "-".into(), ToString::to_string);
+    format!(
+        "{job:<36}  {:<13}  {:<20}  {duration:>9}  {objects:>8}  {transferred:>11}  {bottleneck:<10}",
+        session.status.to_string(),
+        session.creation_time.format("%Y-%m-%d %H:%M:%S"),
+    )
+}
+
+/// `h:mm:ss`.
+fn clock(duration: chrono::TimeDelta) -> String {
+    let seconds = duration.num_seconds().max(0);
+    format!(
+        "{}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// Bytes in binary units, e.g. `60.6 MiB`.
+fn bytes(count: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = count as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{count} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

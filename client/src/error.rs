@@ -1,0 +1,182 @@
+//! The one error type of the client: what went wrong, and what to do about it.
+
+use bytes::Bytes;
+
+/// Everything that can go wrong when building the client or talking to the server.
+///
+/// Messages never carry a password, an access token or a refresh token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The base URL cannot address a Veeam Backup for Microsoft 365 REST service.
+    #[error(
+        "invalid base URL {url:?}: {reason}; give the server's address, e.g. https://vbo01 or https://vbo01:4443/v5"
+    )]
+    InvalidBaseUrl {
+        /// The URL as given (with any user info removed).
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A setting or argument the client cannot use (a bad certificate, page size, token ...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// No HTTP response came back: DNS, connection, TLS handshake or certificate failure.
+    #[error(
+        "could not reach {url}: {cause}; check the address, the network, and for https the server's certificate (see add_root_certificate)"
+    )]
+    Transport {
+        /// The URL the request was for.
+        url: String,
+        /// The chain of causes in words, innermost last (e.g. `invalid peer certificate: UnknownIssuer`).
+        cause: String,
+        /// The underlying failure, TLS errors included.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The server did not answer within the configured connect or request timeout.
+    #[error("{url} did not answer in time; raise the timeout or check the server's load")]
+    Timeout {
+        /// The URL the request was for.
+        url: String,
+    },
+
+    /// The server refused to sign in or to refresh the token (`POST /v5/Token`).
+    #[error("sign-in refused: {error}{}; check the user name and password (or the token)", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Authentication {
+        /// The OAuth error code, such as `invalid_grant`, or the HTTP status when there was none.
+        error: String,
+        /// The server's explanation, when it gave one.
+        description: Option<String>,
+    },
+
+    /// The server answered with an error status (after any retries and re-sign-in).
+    #[error("{url} answered {status}{}: {}", .message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default(), status_hint(*.status))]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The server's `message`, when the body carried one.
+        message: Option<String>,
+        /// The URL the request was for.
+        url: String,
+    },
+
+    /// The server answered 200 with a body that does not match the contract.
+    #[error(
+        "{url} sent a body that does not match the contract: {reason}; the raw body is kept in this error for diagnosis"
+    )]
+    Payload {
+        /// The URL the request was for.
+        url: String,
+        /// What did not match.
+        reason: String,
+        /// The body as received (empty for token responses, which hold secrets).
+        body: Bytes,
+    },
+
+    /// Paging fault: the server sent a page for another offset than the one asked for.
+    #[error(
+        "paging fault: asked for offset {requested}, the server sent the page at offset {returned} (again); it does not honour `offset`, so the walk stops instead of looping"
+    )]
+    RepeatedOffset {
+        /// The offset the client asked for.
+        requested: i64,
+        /// The offset of the page the server actually sent.
+        returned: i64,
+    },
+
+    /// Paging fault: a page holds more sessions than the limit asked for.
+    #[error(
+        "paging fault: the page at offset {offset} holds {count} sessions, more than the limit {limit}; the server does not honour `limit`"
+    )]
+    OverLimit {
+        /// Offset of the page.
+        offset: i64,
+        /// The limit asked for.
+        limit: u32,
+        /// Number of sessions on the page.
+        count: usize,
+    },
+
+    /// Paging fault: an empty page still links to a `next` page, which could never end.
+    #[error(
+        "paging fault: the page at offset {offset} is empty yet links to a next page; stopping instead of looping forever"
+    )]
+    EndlessNext {
+        /// Offset of the empty page.
+        offset: i64,
+    },
+}
+
+/// What a caller can do about an error status.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 => "the credentials or token were refused even after signing in again",
+        403 => "the account lacks the rights for this request",
+        404 => "no such job; check the job id",
+        429 => "the server kept asking to slow down; retry later or allow more attempts",
+        500..=599 => "the server failed; retry later or check its logs",
+        _ => "the request was refused",
+    }
+}
+
+impl Error {
+    /// The raw body of a [`Error::Payload`] error, for diagnosis.
+    pub fn body(&self) -> Option<&Bytes> {
+        match self {
+            Self::Payload { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an [`Error::Status`] error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Classifies a reqwest failure as a timeout or a transport error, naming the request's
+    /// URL (or `fallback_url` when reqwest does not know it).
+    pub(crate) fn from_reqwest(fallback_url: &str, source: reqwest::Error) -> Self {
+        let url = source.url().map_or(fallback_url, url::Url::as_str);
+        if source.is_timeout() {
+            Self::Timeout {
+                url: url.to_owned(),
+            }
+        } else {
+            Self::Transport {
+                url: url.to_owned(),
+                cause: causes(&source),
+                source,
+            }
+        }
+    }
+}
+
+/// The messages of `error` and its causes, joined; looks inside `io::Error`s, whose `source`
+/// skips the error they wrap.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |text: String| {
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+    };
+    let mut current = Some(error);
+    while let Some(e) = current {
+        push(e.to_string());
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    parts.join(": ")
+}
