@@ -26,3 +26,5 @@ pub use rules::{PageFacts, Request, Walk};
 pub use verify::{ContentType, Options, Response, Verdict, Verifier};
 pub mod recorded;
 pub mod report;
+pub mod capture;
+pub mod live;

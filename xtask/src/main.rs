@@ -5,6 +5,7 @@ mod codegen;
 mod conformance;
 mod lint;
 mod progress;
+mod server;
 mod verify;
 
 use std::process::ExitCode;
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
-        Command::Verify(args) => verify::run_paths(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Conformance(args) => conformance::run(&args),
     };
     ExitCode::from(code)

@@ -4,11 +4,16 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::time::Instant;
+
+use vbo_contract::live::{self, Observer, WalkPlan};
+use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Options, Verifier, recorded};
 
 use crate::exit;
 use crate::progress::Progress;
+use crate::server::{self, Credentials, ServerArgs};
 
 /// Report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -44,6 +49,121 @@ pub struct Args {
     /// Verify against this contract document instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// With neither paths nor --server: start the built-in mock with this fault.
+    #[arg(long, value_name = "KIND", conflicts_with_all = ["paths", "server"])]
+    pub mock_fault: Option<Fault>,
+    /// With neither paths nor --server: sessions per job in the built-in mock.
+    #[arg(long, value_name = "N", default_value_t = 2500, conflicts_with_all = ["paths", "server"])]
+    pub mock_sessions: u64,
+    /// With neither paths nor --server: jobs in the built-in mock.
+    #[arg(long, value_name = "N", default_value_t = 3, conflicts_with_all = ["paths", "server"])]
+    pub mock_jobs: usize,
+    /// With neither paths nor --server: serve the built-in mock over plain HTTP instead of HTTPS.
+    #[arg(long, conflicts_with_all = ["paths", "server"])]
+    pub mock_http: bool,
+}
+
+/// Runs `verify`: recorded paths, a live server, or the built-in mock.
+pub fn run(args: &Args) -> u8 {
+    match (&args.paths.is_empty(), &args.server.server) {
+        (false, Some(_)) => {
+            eprintln!("error: give either recorded PATHS or --server, not both");
+            exit::USAGE
+        }
+        (false, None) => run_paths(args),
+        (true, Some(url)) => {
+            if args.server.jobs.is_empty() {
+                eprintln!("error: --server needs at least one --job ID");
+                return exit::USAGE;
+            }
+            let credentials = match Credentials::from_env() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            };
+            runtime().block_on(run_live(args, url, &args.server.jobs, credentials, None))
+        }
+        (true, None) => runtime().block_on(run_mock(args)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// Counts pages for the progress bar.
+struct ProgressObserver<'p>(&'p Progress);
+
+impl Observer for ProgressObserver<'_> {
+    fn progress(&mut self, pages: usize, sessions: usize) {
+        self.0.update(pages, sessions);
+    }
+}
+
+/// Walks every job on a live server and reports.
+async fn run_live(args: &Args, url: &str, jobs: &[String], credentials: Credentials, extra_ca: Option<&str>) -> u8 {
+    let contract = match load_contract(args.contract.as_ref()) {
+        Ok(contract) => contract,
+        Err(code) => return code,
+    };
+    let client = match server::client(url, &args.server, credentials, extra_ca) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let verifier = Verifier::new(&contract).with_options(Options { mask_values: args.mask });
+    let started = Instant::now();
+    let progress = Progress::new(args.quiet);
+    let mut report = Report::default();
+    let plan = WalkPlan { page_size: u64::from(args.server.page_size), max_pages: args.server.max_pages };
+    for job in jobs {
+        live::walk_job(&verifier, &client, job, plan, &mut report, &mut ProgressObserver(&progress)).await;
+    }
+    progress.finish();
+    report.elapsed = started.elapsed();
+    emit(args, &report)
+}
+
+/// Starts the built-in mock on a free loopback port and verifies it end to end.
+async fn run_mock(args: &Args) -> u8 {
+    let config = MockConfig {
+        jobs: args.mock_jobs,
+        sessions_per_job: args.mock_sessions,
+        fault: args.mock_fault,
+        ..MockConfig::default()
+    };
+    let credentials = Credentials::Password(config.user.clone(), config.password.clone());
+    let tls = if args.mock_http { Tls::None } else { Tls::SelfSigned };
+    let mock = match MockServer::start(config, tls).await {
+        Ok(mock) => mock,
+        Err(e) => {
+            eprintln!("error: the built-in mock did not start: {e}");
+            return exit::USAGE;
+        }
+    };
+    let fault = args.mock_fault.map(|f| format!(" with fault {}", f.id())).unwrap_or_default();
+    eprintln!(
+        "verifying the built-in mock at {} ({} jobs x {} sessions{fault}); use --server URL for a real one",
+        mock.base_url(),
+        mock.job_ids().len(),
+        args.mock_sessions
+    );
+    let jobs = mock.job_ids().to_vec();
+    let ca = mock.ca_pem().map(str::to_owned);
+    let code = run_live(args, &mock.base_url().to_owned(), &jobs, credentials, ca.as_deref()).await;
+    if let Err(e) = mock.shutdown().await {
+        eprintln!("warning: the mock did not stop cleanly: {e}");
+    }
+    code
 }
 
 /// Loads the contract the command should use.
