@@ -14,8 +14,10 @@
 pub mod contract;
 pub mod decisions;
 pub mod finding;
+pub mod generate;
 pub mod lint;
 pub mod locate;
+pub mod mutate;
 pub mod rules;
 pub mod schema;
 pub mod verify;
