@@ -244,11 +244,7 @@ fn assert_walk_shape(walk: &GeneratedWalk) -> Result<(), TestCaseError> {
 }
 
 /// Applies `mutation` to a generated page (or walk) and requires its finding at its pointer.
-fn caught(
-    mutation: Mutation,
-    pages: &mut [GeneratedPage],
-    pick: u64,
-) -> Result<(), TestCaseError> {
+fn caught(mutation: Mutation, pages: &mut [GeneratedPage], pick: u64) -> Result<(), TestCaseError> {
     let Some(expect) = mutate::mutate(&GENERATOR, pages, mutation, pick) else {
         return Err(TestCaseError::reject("no place for this mutation"));
     };
