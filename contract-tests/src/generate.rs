@@ -599,6 +599,11 @@ impl Generator {
         self
     }
 
+    /// The base URL of absolute links, when one was set.
+    pub fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
+    }
+
     /// The page's shape, as derived from the schema.
     pub fn page_shape(&self) -> &ObjectShape {
         &self.page
@@ -643,7 +648,7 @@ impl Generator {
                         let more = more && full;
                         let total = offset + sessions.len() as u64 + if more { limit } else { 0 };
                         let mut seen = HashSet::new();
-                        let sessions = sessions
+                        let sessions: Vec<Value> = sessions
                             .into_iter()
                             .enumerate()
                             .map(|(i, raw)| {
@@ -652,8 +657,10 @@ impl Generator {
                                 s
                             })
                             .collect();
-                        let body = this
-                            .assemble(base, &job_id, offset, limit, total, sessions, &link, noise);
+                        let count = sessions.len();
+                        let body = this.assemble(
+                            base, &job_id, offset, limit, total, sessions, count, &link, noise,
+                        );
                         GeneratedPage {
                             job_id: job_id.clone(),
                             offset,
@@ -721,6 +728,7 @@ impl Generator {
             let offset = number * limit;
             let take = dressed.len().min(limit as usize);
             let results: Vec<Value> = dressed.drain(..take).collect();
+            let count = results.len();
             let is_last = number + 1 == pages_count;
             // The walk's total is what decides `next`; an empty tail is promised by the page before.
             let reported_total = if is_last {
@@ -735,6 +743,7 @@ impl Generator {
                 limit,
                 reported_total,
                 results,
+                count,
                 link,
                 noise,
             );
@@ -817,13 +826,14 @@ impl Generator {
         limit: u64,
         total: u64,
         results: Vec<Value>,
+        count: usize,
         link: &Value,
         noise: u64,
     ) -> Value {
         let Value::Object(mut page) = base else {
             return base;
         };
-        let full = results.len() as u64 == limit;
+        let full = count as u64 == limit;
         let more = full && offset + limit < total;
         page.insert("offset".to_owned(), Value::from(offset));
         page.insert("limit".to_owned(), Value::from(limit));
@@ -911,7 +921,37 @@ impl Generator {
         let bytes = seed_bytes(seed, job_id, 0, PAGE_SALT);
         let (base, link) = draw(&(self.raw_page(), self.link_template()), bytes);
         let noise = mix(seed, job_id, 0, PAGE_SALT);
-        self.assemble(base, job_id, offset, limit, total, sessions, &link, noise)
+        let count = sessions.len();
+        self.assemble(
+            base, job_id, offset, limit, total, sessions, count, &link, noise,
+        )
+    }
+
+    /// The page of `job_id` at `offset`/`limit` with an empty `results` that its `next` and
+    /// `totalCount` treat as holding `count` sessions: servers splice pre-rendered sessions in.
+    pub fn page_envelope(
+        &self,
+        seed: u64,
+        job_id: &str,
+        offset: u64,
+        limit: u64,
+        total: u64,
+        count: usize,
+    ) -> Value {
+        let bytes = seed_bytes(seed, job_id, 0, PAGE_SALT);
+        let (base, link) = draw(&(self.raw_page(), self.link_template()), bytes);
+        let noise = mix(seed, job_id, 0, PAGE_SALT);
+        self.assemble(
+            base,
+            job_id,
+            offset,
+            limit,
+            total,
+            Vec::new(),
+            count,
+            &link,
+            noise,
+        )
     }
 
     /// `count` job ids derived from `seed` (lower-case uuids).

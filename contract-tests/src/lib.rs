@@ -17,6 +17,7 @@ pub mod finding;
 pub mod generate;
 pub mod lint;
 pub mod locate;
+pub mod mock;
 pub mod mutate;
 pub mod rules;
 pub mod schema;
