@@ -11,11 +11,18 @@
 //! # Ok::<(), vbo_contract::ContractError>(())
 //! ```
 
+pub mod capture;
 pub mod contract;
 pub mod decisions;
 pub mod finding;
+pub mod generate;
 pub mod lint;
+pub mod live;
 pub mod locate;
+pub mod mock;
+pub mod mutate;
+pub mod recorded;
+pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod verify;
@@ -24,7 +31,3 @@ pub use contract::{Contract, ContractError};
 pub use finding::{Finding, Position, Rule, Severity, Snippet};
 pub use rules::{PageFacts, Request, Walk};
 pub use verify::{ContentType, Options, Response, Verdict, Verifier};
-pub mod recorded;
-pub mod report;
-pub mod capture;
-pub mod live;

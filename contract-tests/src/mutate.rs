@@ -1,0 +1,433 @@
+//! Mutation operators: break a generated page or walk in one place, chosen from the places the
+//! schema describes, and say which finding the verifier must report there.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::contract::escape;
+use crate::finding::Rule;
+use crate::generate::{GeneratedPage, Generator, Shape, json_type};
+
+/// One way of breaking a valid page (or walk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mutation {
+    /// Remove a required property.
+    DropRequired,
+    /// Replace a value with one of a JSON type the schema does not allow there.
+    ChangeType,
+    /// Put a string outside an `enum`.
+    OutsideEnum,
+    /// Make a count (an integer with `minimum >= 0`) negative.
+    NegativeCount,
+    /// Break a `format: uuid` string.
+    BreakUuid,
+    /// Break a `format: date-time` string.
+    BreakDateTime,
+    /// Push the page's `limit` past the schema's maximum.
+    LimitPastMax,
+    /// Add sessions until the page holds more than `limit`.
+    ItemsBeyondLimit,
+    /// Reuse a session id of an earlier page of the walk.
+    DuplicateIdAcrossPages,
+    /// Move a page's `offset` away from where the previous page ended.
+    BreakOffsetSequence,
+}
+
+impl Mutation {
+    /// Every operator.
+    pub const ALL: &'static [Mutation] = &[
+        Mutation::DropRequired,
+        Mutation::ChangeType,
+        Mutation::OutsideEnum,
+        Mutation::NegativeCount,
+        Mutation::BreakUuid,
+        Mutation::BreakDateTime,
+        Mutation::LimitPastMax,
+        Mutation::ItemsBeyondLimit,
+        Mutation::DuplicateIdAcrossPages,
+        Mutation::BreakOffsetSequence,
+    ];
+
+    /// The operator's kebab-case id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Mutation::DropRequired => "drop-required",
+            Mutation::ChangeType => "change-type",
+            Mutation::OutsideEnum => "outside-enum",
+            Mutation::NegativeCount => "negative-count",
+            Mutation::BreakUuid => "break-uuid",
+            Mutation::BreakDateTime => "break-date-time",
+            Mutation::LimitPastMax => "limit-past-max",
+            Mutation::ItemsBeyondLimit => "items-beyond-limit",
+            Mutation::DuplicateIdAcrossPages => "duplicate-id-across-pages",
+            Mutation::BreakOffsetSequence => "break-offset-sequence",
+        }
+    }
+
+    /// Whether the operator needs several pages of one walk.
+    pub fn needs_walk(self) -> bool {
+        matches!(
+            self,
+            Mutation::DuplicateIdAcrossPages | Mutation::BreakOffsetSequence
+        )
+    }
+
+    /// The rule the verifier must report for this mutation.
+    pub fn rule(self) -> Rule {
+        match self {
+            Mutation::ItemsBeyondLimit => Rule::ResultsOverLimit,
+            Mutation::DuplicateIdAcrossPages => Rule::DuplicateSessionId,
+            Mutation::BreakOffsetSequence => Rule::OffsetSequence,
+            _ => Rule::Schema,
+        }
+    }
+}
+
+impl fmt::Display for Mutation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// An id that names no mutation operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown mutation {0:?}")]
+pub struct UnknownMutation(pub String);
+
+impl FromStr for Mutation {
+    type Err = UnknownMutation;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mutation::ALL
+            .iter()
+            .copied()
+            .find(|m| m.id() == s)
+            .ok_or_else(|| UnknownMutation(s.to_owned()))
+    }
+}
+
+/// Where a mutation was made and what the verifier must say there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// Index of the mutated page in the slice.
+    pub page: usize,
+    /// The rule that must be reported.
+    pub rule: Rule,
+    /// The JSON pointer the finding must carry.
+    pub pointer: String,
+    /// What was done, for failure messages.
+    pub change: String,
+}
+
+/// A place in a page the schema describes: its pointer and its shape.
+struct Site<'s> {
+    pointer: String,
+    shape: &'s Shape,
+}
+
+/// Applies `mutation` to `pages` (one page, or the pages of a walk) at a place chosen by `pick`;
+/// `None` when the pages offer no place for it (no enum present, a walk of one page, ...).
+pub fn mutate(
+    generator: &Generator,
+    pages: &mut [GeneratedPage],
+    mutation: Mutation,
+    pick: u64,
+) -> Option<Expectation> {
+    if pages.is_empty() {
+        return None;
+    }
+    let root = Shape::Object(generator.page_shape().clone());
+    let rule = mutation.rule();
+    let chosen = |n: usize| (pick % n.max(1) as u64) as usize;
+    match mutation {
+        Mutation::DuplicateIdAcrossPages => {
+            let mut candidates = Vec::new();
+            for (q, page) in pages.iter().enumerate() {
+                for i in 0..results(page).len() {
+                    for (p, earlier) in pages.iter().enumerate().take(q) {
+                        for k in 0..results(earlier).len() {
+                            candidates.push((q, i, p, k));
+                        }
+                    }
+                }
+            }
+            if candidates.is_empty() {
+                return None;
+            }
+            let (q, i, p, k) = candidates[chosen(candidates.len())];
+            let mut id = results(&pages[p])[k].get("id")?.as_str()?.to_owned();
+            // Ids are compared without regard to case (D15).
+            if pick & (1 << 40) != 0 {
+                id = id.to_ascii_uppercase();
+            }
+            let target = pages[q].body.pointer_mut(&format!("/results/{i}/id"))?;
+            *target = Value::String(id.clone());
+            Some(Expectation {
+                page: q,
+                rule,
+                pointer: format!("/results/{i}/id"),
+                change: format!("page {q} session {i} takes id {id} of page {p}"),
+            })
+        }
+        Mutation::BreakOffsetSequence => {
+            let q = chosen(pages.len());
+            let page = &mut pages[q];
+            let delta = 1 + (pick >> 8) % page.limit.max(1);
+            let offset = page.offset;
+            let new = if offset >= delta && pick & (1 << 20) != 0 {
+                offset - delta
+            } else {
+                offset + delta
+            };
+            *page.body.get_mut("offset")? = Value::from(new);
+            Some(Expectation {
+                page: q,
+                rule,
+                pointer: "/offset".to_owned(),
+                change: format!("page {q} offset {offset} -> {new}"),
+            })
+        }
+        Mutation::LimitPastMax => {
+            let q = chosen(pages.len());
+            let limit = generator.max_limit() + 1 + (pick >> 8) % 1000;
+            *pages[q].body.get_mut("limit")? = Value::from(limit);
+            Some(Expectation {
+                page: q,
+                rule,
+                pointer: "/limit".to_owned(),
+                change: format!("limit {limit}"),
+            })
+        }
+        Mutation::ItemsBeyondLimit => {
+            let q = chosen(pages.len());
+            let page = &mut pages[q];
+            let limit = page.body.get("limit")?.as_u64()? as usize;
+            let job_id = page.job_id.clone();
+            let items = page.body.get_mut("results")?.as_array_mut()?;
+            let mut seen: HashSet<String> = items
+                .iter()
+                .filter_map(|s| s.get("id")?.as_str().map(str::to_ascii_lowercase))
+                .collect();
+            let extra = (limit + 1 + (pick >> 8) as usize % 2).saturating_sub(items.len());
+            for n in 0..extra {
+                let mut session = match items.get(n % items.len().max(1)) {
+                    Some(s) => s.clone(),
+                    None => generator.session(pick, &job_id, n as u64),
+                };
+                crate::generate::unique_id(&mut session, &mut seen, (1 << 47) | n as u64);
+                items.push(session);
+            }
+            Some(Expectation {
+                page: q,
+                rule,
+                pointer: "/results".to_owned(),
+                change: format!("{} sessions under limit {limit}", items.len()),
+            })
+        }
+        Mutation::DropRequired => {
+            let mut candidates = Vec::new();
+            for (q, page) in pages.iter().enumerate() {
+                required_places(&root, &page.body, "", &mut |object, name| {
+                    candidates.push((q, object.to_owned(), name.to_owned()))
+                });
+            }
+            if candidates.is_empty() {
+                return None;
+            }
+            let (q, object, name) = candidates.swap_remove(chosen(candidates.len()));
+            pages[q]
+                .body
+                .pointer_mut(&object)?
+                .as_object_mut()?
+                .remove(&name);
+            Some(Expectation {
+                page: q,
+                rule,
+                change: format!("dropped {name:?} from {object:?}"),
+                pointer: object,
+            })
+        }
+        Mutation::ChangeType
+        | Mutation::OutsideEnum
+        | Mutation::NegativeCount
+        | Mutation::BreakUuid
+        | Mutation::BreakDateTime => {
+            let mut candidates = Vec::new();
+            for (q, page) in pages.iter().enumerate() {
+                let mut sites = Vec::new();
+                collect_sites(&root, &page.body, "", &mut sites);
+                for site in sites {
+                    let value = page.body.pointer(&site.pointer)?;
+                    if let Some(new) = replacement(mutation, site.shape, value, pick) {
+                        candidates.push((q, site.pointer, new));
+                    }
+                }
+            }
+            if candidates.is_empty() {
+                return None;
+            }
+            let (q, pointer, new) = candidates.swap_remove(chosen(candidates.len()));
+            let target = pages[q].body.pointer_mut(&pointer)?;
+            let change = format!("{pointer}: {target} -> {new}");
+            *target = new;
+            Some(Expectation {
+                page: q,
+                rule,
+                pointer,
+                change,
+            })
+        }
+    }
+}
+
+fn results(page: &GeneratedPage) -> &[Value] {
+    page.body
+        .get("results")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The value that breaks `value` (of `shape`) the way `mutation` does, if it applies here.
+fn replacement(mutation: Mutation, shape: &Shape, value: &Value, pick: u64) -> Option<Value> {
+    let variant = shape.variant_for(value);
+    match (mutation, variant) {
+        (Mutation::ChangeType, _) => {
+            let allowed = shape.json_types();
+            [
+                Value::Bool(true),
+                Value::from(7),
+                Value::from("text"),
+                Value::Array(Vec::new()),
+            ]
+            .into_iter()
+            .find(|v| !allowed.contains(&json_type(v)))
+        }
+        (Mutation::OutsideEnum, Shape::Enum(values)) => {
+            let mut candidate = "NotInTheContract".to_owned();
+            while values.contains(&Value::String(candidate.clone())) {
+                candidate.push('X');
+            }
+            Some(Value::String(candidate))
+        }
+        (Mutation::NegativeCount, Shape::Integer { min, .. }) if *min >= 0 => {
+            Some(Value::from(-1 - (pick >> 8) as i64 % 1000))
+        }
+        (
+            Mutation::BreakUuid,
+            Shape::String {
+                format: Some(f), ..
+            },
+        ) if f == "uuid" => {
+            let text = value.as_str()?;
+            let broken = if pick & (1 << 16) != 0 {
+                text[..text.len().saturating_sub(1)].to_owned()
+            } else {
+                let hex: Vec<usize> = text
+                    .char_indices()
+                    .filter(|(_, c)| c.is_ascii_hexdigit())
+                    .map(|(i, _)| i)
+                    .collect();
+                let at = *hex.get((pick >> 24) as usize % hex.len().max(1))?;
+                let mut broken = text.to_owned();
+                broken.replace_range(at..at + 1, "g");
+                broken
+            };
+            Some(Value::String(broken))
+        }
+        (
+            Mutation::BreakDateTime,
+            Shape::String {
+                format: Some(f), ..
+            },
+        ) if f == "date-time" => {
+            let text = value.as_str()?;
+            if text.len() < 20 || !text.is_ascii() {
+                return Some(Value::String("yesterday".to_owned()));
+            }
+            let broken = match (pick >> 16) % 3 {
+                // A month that does not exist.
+                0 => format!("{}13{}", &text[..5], &text[7..]),
+                // No offset: a local time the reader cannot place.
+                1 => {
+                    let end = text[19..]
+                        .find(['Z', '+', '-'])
+                        .map_or(text.len(), |i| 19 + i);
+                    text[..end].to_owned()
+                }
+                // A date and a time without the `T` between them or a space.
+                _ => format!("{}_{}", &text[..10], &text[11..]),
+            };
+            Some(Value::String(broken))
+        }
+        _ => None,
+    }
+}
+
+/// Every value below `value` that the schema describes, with its shape.
+fn collect_sites<'s>(shape: &'s Shape, value: &Value, pointer: &str, out: &mut Vec<Site<'s>>) {
+    match (shape.variant_for(value), value) {
+        (Shape::Object(object), Value::Object(map)) => {
+            for (key, child) in map {
+                let Some(child_shape) = object
+                    .property(key)
+                    .map(|p| &p.shape)
+                    .or(object.additional.as_deref())
+                else {
+                    continue;
+                };
+                let here = format!("{pointer}/{}", escape(key));
+                collect_sites(child_shape, child, &here, out);
+                out.push(Site {
+                    pointer: here,
+                    shape: child_shape,
+                });
+            }
+        }
+        (Shape::Array { items, .. }, Value::Array(values)) => {
+            for (i, child) in values.iter().enumerate() {
+                let here = format!("{pointer}/{i}");
+                collect_sites(items, child, &here, out);
+                out.push(Site {
+                    pointer: here,
+                    shape: items,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `found(object pointer, name)` for every required property present below `value`.
+fn required_places(shape: &Shape, value: &Value, pointer: &str, found: &mut dyn FnMut(&str, &str)) {
+    match (shape.variant_for(value), value) {
+        (Shape::Object(object), Value::Object(map)) => {
+            for property in &object.properties {
+                if property.required && map.contains_key(&property.name) {
+                    found(pointer, &property.name);
+                }
+            }
+            for (key, child) in map {
+                if let Some(child_shape) = object
+                    .property(key)
+                    .map(|p| &p.shape)
+                    .or(object.additional.as_deref())
+                {
+                    required_places(
+                        child_shape,
+                        child,
+                        &format!("{pointer}/{}", escape(key)),
+                        found,
+                    );
+                }
+            }
+        }
+        (Shape::Array { items, .. }, Value::Array(values)) => {
+            for (i, child) in values.iter().enumerate() {
+                required_places(items, child, &format!("{pointer}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,193 @@
+//! The generators follow the contract document, and the seeded API is deterministic and fast.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use vbo_contract::generate::Generator;
+use vbo_contract::{Contract, Response, Verifier, Walk, contract};
+
+fn embedded() -> Contract {
+    Contract::embedded().expect("the embedded contract loads")
+}
+
+#[test]
+fn a_property_and_an_enum_value_added_to_the_document_are_generated() {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    let session = document
+        .pointer_mut("/components/schemas/JobSession")
+        .unwrap();
+    session["properties"]["retryCount"] =
+        json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 5});
+    session["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("retryCount"));
+    document
+        .pointer_mut("/components/schemas/JobSessionStatus/enum")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(json!("Retrying"));
+    let changed = Contract::from_document(document, "changed").unwrap();
+    let generator = Generator::new(&changed).unwrap();
+
+    let sessions = generator.sessions(1, "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001", 0..400);
+    let statuses: HashSet<&str> = sessions
+        .iter()
+        .filter_map(|s| s["status"].as_str())
+        .collect();
+    assert!(statuses.contains("Retrying"), "{statuses:?}");
+    for session in &sessions {
+        let retries = session["retryCount"].as_i64();
+        assert!(matches!(retries, Some(0..=5)), "{session}");
+    }
+    // And what is generated from the changed document verifies against it, not the original.
+    let page = generator.page(1, "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001", 0, 400, 400);
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let findings = Verifier::new(&changed)
+        .verify(&Response::body(&bytes), &Default::default())
+        .findings;
+    assert!(findings.is_empty(), "{findings:?}");
+    let original = embedded();
+    let findings = Verifier::new(&original)
+        .verify(&Response::body(&bytes), &Default::default())
+        .findings;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule.id() == "schema" && f.pointer.ends_with("/status")),
+        "the original contract rejects `Retrying`"
+    );
+}
+
+#[test]
+fn the_seeded_api_gives_the_same_bytes_for_the_same_seed() {
+    let contract = embedded();
+    let generator = Generator::new(&contract).unwrap();
+    let job = &generator.job_ids(42, 1)[0];
+    let a = serde_json::to_vec(&generator.page(42, job, 30, 30, 100)).unwrap();
+    let b = serde_json::to_vec(&generator.page(42, job, 30, 30, 100)).unwrap();
+    assert_eq!(a, b);
+    let c = serde_json::to_vec(&generator.page(43, job, 30, 30, 100)).unwrap();
+    assert_ne!(a, c);
+    // One session alone is the session of the page.
+    assert_eq!(
+        generator.session(42, job, 31),
+        generator.page(42, job, 30, 30, 100)["results"][1]
+    );
+}
+
+#[test]
+fn a_seeded_walk_verifies_with_no_findings() {
+    let contract = embedded();
+    let generator = Generator::new(&contract)
+        .unwrap()
+        .with_base_url("https://127.0.0.1:4443");
+    let verifier = Verifier::new(&contract);
+    for (seed, total, limit) in [
+        (1u64, 0u64, 30u64),
+        (2, 95, 30),
+        (3, 90, 30),
+        (4, 1000, 250),
+    ] {
+        let job = generator.job_ids(seed, 2)[1].clone();
+        let mut walk = Walk::new(Some(0));
+        let mut offset = 0;
+        loop {
+            let page = generator.page(seed, &job, offset, limit, total);
+            let bytes = serde_json::to_vec(&page).unwrap();
+            let request = vbo_contract::Request {
+                job_id: Some(job.clone()),
+                offset: Some(offset),
+                limit: Some(limit),
+            };
+            let verdict = verifier.verify_in_walk(&Response::body(&bytes), &request, &mut walk);
+            assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
+            if page.pointer("/_links/next").is_none() {
+                break;
+            }
+            offset += limit;
+        }
+        let mut last = Vec::new();
+        walk.finish(&mut last);
+        assert!(last.is_empty(), "{last:?}");
+        assert_eq!(walk.pages() as u64, total.div_ceil(limit).max(1));
+    }
+}
+
+#[test]
+fn generated_values_look_real() {
+    let contract = embedded();
+    let generator = Generator::new(&contract).unwrap();
+    let sessions = generator.sessions(7, "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10", 0..2000);
+    let texts: Vec<String> = sessions.iter().map(Value::to_string).collect();
+    let all = texts.join("\n");
+    let times: Vec<&str> = sessions
+        .iter()
+        .filter_map(|s| s["creationTime"].as_str())
+        .collect();
+    let digits: HashSet<usize> = times
+        .iter()
+        .map(|t| {
+            t[19..]
+                .split(['Z', '+', '-'])
+                .next()
+                .unwrap()
+                .len()
+                .saturating_sub(1)
+        })
+        .collect();
+    assert_eq!(digits, (0..=7).collect(), "fractional digits 0..=7");
+    assert!(times.iter().any(|t| t.ends_with('Z')));
+    assert!(times.iter().any(|t| t.ends_with("-07:00")));
+    let ids: Vec<&str> = sessions.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert!(
+        ids.iter()
+            .any(|id| id.bytes().any(|b| b.is_ascii_uppercase()))
+    );
+    assert!(
+        ids.iter()
+            .any(|id| id.bytes().any(|b| b.is_ascii_lowercase()))
+    );
+    assert_eq!(
+        ids.iter()
+            .map(|i| i.to_ascii_lowercase())
+            .collect::<HashSet<_>>()
+            .len(),
+        ids.len()
+    );
+    let big = sessions
+        .iter()
+        .filter_map(|s| s.pointer("/statistics/transferredDataBytes")?.as_i64())
+        .filter(|n| *n > i64::from(i32::MAX))
+        .count();
+    assert!(big > 0, "counts past 2^31");
+    for session in &sessions {
+        let status = session["status"].as_str().unwrap();
+        if matches!(status, "Running" | "Queued") {
+            assert!(
+                session.get("endTime").is_none_or(Value::is_null),
+                "{session}"
+            );
+        }
+    }
+    assert!(all.contains("https://") && all.contains("/v5/jobsessions/"));
+    assert!(
+        all.contains("\"/v6/jobsessions/"),
+        "relative v6-style links sometimes"
+    );
+}
+
+#[test]
+fn a_hundred_thousand_sessions_generate_quickly() {
+    let contract = embedded();
+    let generator = Generator::new(&contract).unwrap();
+    let started = Instant::now();
+    let sessions = generator.sessions(9, "c3a6a7c4-5d3f-4b0e-8f3e-1e2d3c4b5a69", 0..100_000);
+    let elapsed = started.elapsed();
+    assert_eq!(sessions.len(), 100_000);
+    eprintln!("100000 sessions in {elapsed:?}");
+    // The dev profile builds this crate unoptimised; release is several times faster.
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+}

@@ -1,0 +1,345 @@
+//! The mock server end to end over HTTP(S) with reqwest: sign-in, paging, errors, and faults the
+//! verifier must catch with their rule ids.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
+use vbo_contract::{ContentType, Contract, Finding, Request, Response, Rule, Verifier, Walk};
+
+const USER: &str = "vbo-admin";
+const PASSWORD: &str = "mock-password";
+
+fn config(fault: Option<Fault>) -> MockConfig {
+    MockConfig {
+        jobs: 2,
+        sessions_per_job: 95,
+        seed: 7,
+        fault,
+        ..MockConfig::default()
+    }
+}
+
+fn client(server: &MockServer) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(60));
+    if let Some(pem) = server.ca_pem() {
+        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the CA is PEM");
+        builder = builder.tls_certs_only([ca]);
+    }
+    builder.build().expect("a client builds")
+}
+
+async fn sign_in(client: &reqwest::Client, server: &MockServer) -> Value {
+    let response = client
+        .post(format!("{}/v5/Token", server.base_url()))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", USER),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("the token request is answered");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("a token is JSON")
+}
+
+/// One page as the verifier sees it: status, content type and raw bytes.
+struct Fetched {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+async fn fetch(client: &reqwest::Client, url: &str, token: &str) -> Fetched {
+    let response = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the page request is answered");
+    Fetched {
+        status: response.status().as_u16(),
+        content_type: response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: response.bytes().await.expect("a body").to_vec(),
+    }
+}
+
+/// Walks a job by offset and limit (as clients should, D10), verifying every page; stops at the
+/// first page without `next`, at a page that is not JSON, or after `max_pages`.
+async fn walk(
+    client: &reqwest::Client,
+    server: &MockServer,
+    job: &str,
+    limit: u64,
+    token: &str,
+    max_pages: usize,
+) -> (Vec<Vec<Finding>>, usize) {
+    let contract = Contract::embedded().unwrap();
+    let verifier = Verifier::new(&contract);
+    let mut walk = Walk::new(Some(0));
+    let mut pages = Vec::new();
+    let mut sessions = 0;
+    let mut offset = 0;
+    for _ in 0..max_pages {
+        let url = format!(
+            "{}/v5/Jobs/{job}/JobSessions?offset={offset}&limit={limit}",
+            server.base_url()
+        );
+        let page = fetch(client, &url, token).await;
+        let response = Response {
+            status: page.status,
+            content_type: page
+                .content_type
+                .as_deref()
+                .map_or(ContentType::Missing, ContentType::Value),
+            body: &page.body,
+        };
+        let request = Request {
+            job_id: Some(job.to_owned()),
+            offset: Some(offset),
+            limit: Some(limit),
+        };
+        let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
+        sessions += verdict.sessions;
+        pages.push(verdict.findings);
+        let has_next = serde_json::from_slice::<Value>(&page.body)
+            .ok()
+            .is_some_and(|v| v.pointer("/_links/next").is_some());
+        if !has_next {
+            break;
+        }
+        offset += limit;
+    }
+    if let Some(last) = pages.last_mut() {
+        walk.finish(last);
+    }
+    (pages, sessions)
+}
+
+fn all(pages: &[Vec<Finding>]) -> Vec<&Finding> {
+    pages.iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn the_mock_serves_walks_that_verify_with_no_findings_over_https() {
+    let server = MockServer::start(config(None), Tls::SelfSigned)
+        .await
+        .unwrap();
+    assert!(server.base_url().starts_with("https://127.0.0.1:"));
+    let client = client(&server);
+    let token = sign_in(&client, &server).await;
+    assert_eq!(token["token_type"], "bearer");
+    assert_eq!(token["expires_in"], 3600);
+    assert!(token[".issued"].is_string() && token[".expires"].is_string());
+    let access = token["access_token"].as_str().unwrap();
+    for job in server.job_ids() {
+        for limit in [30, 19, 95, 1000] {
+            let (pages, sessions) = walk(&client, &server, job, limit, access, 200).await;
+            assert!(
+                all(&pages).is_empty(),
+                "job {job} limit {limit}: {:?}",
+                all(&pages)
+            );
+            assert_eq!(sessions, 95);
+            assert_eq!(pages.len() as u64, 95u64.div_ceil(limit));
+        }
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn sign_in_refresh_and_bearer_rules() {
+    let server = MockServer::start(config(None), Tls::None).await.unwrap();
+    let client = client(&server);
+    let token_url = format!("{}/v5/Token", server.base_url());
+    let wrong = client
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "password"),
+            ("username", USER),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 400);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(body["error_description"].is_string());
+
+    let token = sign_in(&client, &server).await;
+    let refreshed: Value = client
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(refreshed["access_token"], token["access_token"]);
+
+    let job = &server.job_ids()[0];
+    let url = format!("{}/v5/Jobs/{job}/JobSessions", server.base_url());
+    let anonymous = client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.json::<Value>().await.unwrap()["message"].is_string());
+    let access = refreshed["access_token"].as_str().unwrap();
+    let page = fetch(&client, &url, access).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.content_type.as_deref(),
+        Some("application/json; charset=utf-8")
+    );
+    let page: Value = serde_json::from_slice(&page.body).unwrap();
+    assert_eq!(
+        (page["offset"].as_u64(), page["limit"].as_u64()),
+        (Some(0), Some(30))
+    );
+    let next = page["_links"]["next"]["href"].as_str().unwrap();
+    assert_eq!(next, format!("{url}?offset=30&limit=30"));
+
+    for bad in ["limit=0", "limit=10001", "offset=-1", "limit=ten"] {
+        let answer = fetch(&client, &format!("{url}?{bad}"), access).await;
+        assert_eq!(answer.status, 400, "{bad}");
+        let body: Value = serde_json::from_slice(&answer.body).unwrap();
+        assert!(body["message"].is_string(), "{bad}");
+    }
+    let unknown = format!(
+        "{}/v5/Jobs/00000000-0000-4000-8000-000000000000/JobSessions",
+        server.base_url()
+    );
+    let answer = fetch(&client, &unknown, access).await;
+    assert_eq!(answer.status, 404);
+    server.shutdown().await.unwrap();
+}
+
+/// Runs one walk against a mock with `fault` and returns its findings.
+async fn walk_with(fault: Fault) -> Vec<Finding> {
+    let server = MockServer::start(config(Some(fault)), Tls::None)
+        .await
+        .unwrap();
+    let client = client(&server);
+    let token = sign_in(&client, &server).await;
+    let access = token["access_token"].as_str().unwrap().to_owned();
+    let job = server.job_ids()[0].clone();
+    let (pages, _) = walk(&client, &server, &job, 30, &access, 10).await;
+    server.shutdown().await.unwrap();
+    pages.into_iter().flatten().collect()
+}
+
+macro_rules! fault_is_detected {
+    ($($name:ident => $fault:expr, $rule:expr, $pointer:expr;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let findings = walk_with($fault).await;
+            let pointer: Option<&str> = $pointer;
+            assert!(
+                findings.iter().any(|f| f.rule == $rule
+                    && pointer.is_none_or(|p| f.pointer.starts_with(p))),
+                "{} not reported as {}: {:?}", $fault, $rule.id(), findings
+            );
+            assert_eq!($fault.rule(), Some($rule));
+        }
+    )*};
+}
+
+fault_is_detected! {
+    server_error_fault_is_reported_as_status => Fault::ServerError, Rule::Status, Some("");
+    rate_limit_fault_is_reported_as_status => Fault::RateLimit, Rule::Status, Some("");
+    malformed_json_fault_is_reported_as_json_syntax => Fault::MalformedJson, Rule::JsonSyntax, Some("");
+    wrong_content_type_fault_is_reported_as_content_type => Fault::WrongContentType, Rule::ContentType, Some("");
+    numeric_strings_fault_is_reported_as_numeric_string => Fault::NumericStrings, Rule::NumericString, Some("/results/");
+    unknown_status_fault_is_reported_as_schema => Fault::UnknownStatus, Rule::Schema, Some("/results/0/status");
+    broken_next_fault_is_reported_as_next_leaves_collection => Fault::BrokenNext, Rule::NextLeavesCollection, Some("/_links/next/href");
+    duplicate_ids_fault_is_reported_as_duplicate_session_id => Fault::DuplicateIds, Rule::DuplicateSessionId, Some("/results/0/id");
+}
+
+#[tokio::test]
+async fn rate_limit_fault_sends_retry_after_and_expired_token_fault_sends_401() {
+    let server = MockServer::start(config(Some(Fault::RateLimit)), Tls::None)
+        .await
+        .unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}/v5/Jobs/{}/JobSessions",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    let limited = client.get(&url).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    let retried = client.get(&url).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(retried.status(), 200);
+    server.shutdown().await.unwrap();
+
+    let server = MockServer::start(config(Some(Fault::ExpiredToken)), Tls::None)
+        .await
+        .unwrap();
+    let client = self::client(&server);
+    let token = sign_in(&client, &server).await;
+    let access = token["access_token"].as_str().unwrap();
+    let url = format!(
+        "{}/v5/Jobs/{}/JobSessions",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    assert_eq!(fetch(&client, &url, access).await.status, 200);
+    let expired = fetch(&client, &url, access).await;
+    assert_eq!(expired.status, 401);
+    let body: Value = serde_json::from_slice(&expired.body).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("expired"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_large_job_serves_pages_of_ten_thousand() {
+    let sessions = 30_000;
+    let server = MockServer::start(
+        MockConfig {
+            jobs: 1,
+            sessions_per_job: sessions,
+            ..config(None)
+        },
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = server.job_ids()[0].clone();
+    let started = Instant::now();
+    let (pages, count) = walk(&client, &server, &job, 10_000, &access, 10).await;
+    let first = started.elapsed();
+    assert!(all(&pages).is_empty(), "{:?}", all(&pages).first());
+    assert_eq!(count as u64, sessions);
+    // Rendered once: a second walk only splices pre-rendered bytes.
+    let started = Instant::now();
+    let url = format!(
+        "{}/v5/Jobs/{job}/JobSessions?offset=10000&limit=10000",
+        server.base_url()
+    );
+    let page = fetch(&client, &url, &access).await;
+    let again = started.elapsed();
+    assert_eq!(page.status, 200);
+    eprintln!(
+        "{sessions} sessions: first walk (generation + verification) {first:?}; a cached page of 10000 ({} bytes) in {again:?}",
+        page.body.len()
+    );
+    server.shutdown().await.unwrap();
+}

@@ -1,0 +1,306 @@
+//! Property-based contract tests: pages and walks generated from the contract's schema verify
+//! clean and survive the typed client; every mutation operator is caught at the place it was
+//! made; the verifier never panics.
+//!
+//! Case counts come from `PROPTEST_CASES` (default per test below, sized so the suite runs in
+//! about a minute on two cores in the dev profile). With `CI` set the RNG seed is fixed, so CI
+//! runs the same cases every time; failures persist in `proptest-regressions/properties.txt`,
+//! which is committed and replayed first on every run.
+
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use proptest::test_runner::{FileFailurePersistence, RngAlgorithm, RngSeed};
+use serde_json::Value;
+use vbo_contract::generate::{GeneratedPage, GeneratedWalk, Generator};
+use vbo_contract::mutate::{self, Mutation};
+use vbo_contract::{Contract, Finding, Response, Verifier, Walk};
+
+static CONTRACT: LazyLock<Contract> =
+    LazyLock::new(|| Contract::embedded().expect("the embedded contract loads"));
+static GENERATOR: LazyLock<Generator> =
+    LazyLock::new(|| Generator::new(&CONTRACT).expect("generators derive from the contract"));
+
+/// The suite's proptest configuration: `default_cases` unless `PROPTEST_CASES` says otherwise.
+fn config(default_cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_cases);
+    let fixed = std::env::var_os("CI").is_some();
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/properties.txt",
+        ))),
+        rng_algorithm: RngAlgorithm::ChaCha,
+        rng_seed: if fixed {
+            RngSeed::Fixed(0x00c0_ffee_5eed)
+        } else {
+            RngSeed::Random
+        },
+        max_shrink_iters: 2048,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Verifies every page of a walk in order and closes it; the findings of each page.
+fn verify_walk(pages: &[GeneratedPage]) -> Vec<Vec<Finding>> {
+    let verifier = Verifier::new(&CONTRACT);
+    let mut walk = Walk::new(Some(0));
+    let mut out: Vec<Vec<Finding>> = pages
+        .iter()
+        .map(|page| {
+            let bytes = page.bytes();
+            verifier
+                .verify_in_walk(&Response::body(&bytes), &page.request(), &mut walk)
+                .findings
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        walk.finish(last);
+    }
+    out
+}
+
+fn describe(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id(), f.pointer, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What a page means, independent of representation: uuids in lower case, timestamps as
+/// instants (chrono writes 9 fractional digits where servers write 7), nulls of optional
+/// properties as absent.
+fn meaning(value: &Value) -> Value {
+    match value {
+        Value::String(text) => {
+            if let Ok(id) = text.parse::<uuid::Uuid>() {
+                Value::String(id.to_string())
+            } else if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+                Value::String(format!(
+                    "instant:{}",
+                    t.timestamp_nanos_opt().unwrap_or_default()
+                ))
+            } else {
+                value.clone()
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(meaning).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), meaning(v)))
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
+}
+
+/// Any JSON value, nested a few levels.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,12}".prop_map(Value::String),
+        prop_oneof![
+            Just("results"),
+            Just("offset"),
+            Just("limit"),
+            Just("_links"),
+            Just("next"),
+            Just("href"),
+            Just("id"),
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("results".to_owned()),
+                    Just("offset".to_owned()),
+                    Just("limit".to_owned()),
+                    Just("_links".to_owned()),
+                    Just("next".to_owned()),
+                    Just("self".to_owned()),
+                    Just("href".to_owned()),
+                    Just("id".to_owned()),
+                    Just("status".to_owned()),
+                    Just("creationTime".to_owned()),
+                    Just("endTime".to_owned()),
+                    Just("statistics".to_owned()),
+                    "[a-z]{1,6}",
+                ],
+                inner,
+                0..6,
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn generated_pages_verify_with_no_findings(page in GENERATOR.page_strategy()) {
+        let bytes = page.bytes();
+        let verdict = Verifier::new(&CONTRACT).verify(&Response::body(&bytes), &page.request());
+        prop_assert!(verdict.findings.is_empty(), "{}\n{}", describe(&verdict.findings), page.body);
+        prop_assert_eq!(verdict.sessions, page.body["results"].as_array().map_or(0, Vec::len));
+    }
+
+    #[test]
+    fn generated_pages_round_trip_through_the_client_types(page in GENERATOR.page_strategy()) {
+        let typed: vbo_client::types::JobSessionPage = serde_json::from_value(page.body.clone())
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{}", page.body)))?;
+        let back = serde_json::to_vec(&typed).expect("typed pages serialise");
+        let verdict = Verifier::new(&CONTRACT).verify(&Response::body(&back), &page.request());
+        prop_assert!(verdict.findings.is_empty(), "{}", describe(&verdict.findings));
+        let back: Value = serde_json::from_slice(&back).expect("serde_json reads its own output");
+        prop_assert_eq!(meaning(&back), meaning(&page.body));
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn generated_walks_verify_with_no_findings(walk in GENERATOR.walk_strategy()) {
+        let findings = verify_walk(&walk.pages);
+        for (number, page) in findings.iter().enumerate() {
+            prop_assert!(page.is_empty(), "page {number}: {}\n{}", describe(page), walk.pages[number].body);
+        }
+        assert_walk_shape(&walk)?;
+    }
+
+    #[test]
+    fn the_verifier_never_panics_on_arbitrary_json(value in any_json()) {
+        let bytes = serde_json::to_vec(&value).expect("values serialise");
+        let verifier = Verifier::new(&CONTRACT);
+        let _ = verifier.verify(&Response::body(&bytes), &Default::default());
+        let mut walk = Walk::new(Some(0));
+        let _ = verifier.verify_in_walk(&Response::body(&bytes), &Default::default(), &mut walk);
+        let _ = verifier.verify_in_walk(&Response::body(&bytes), &Default::default(), &mut walk);
+        walk.finish(&mut Vec::new());
+    }
+
+    #[test]
+    fn the_verifier_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = Verifier::new(&CONTRACT).verify(&Response::body(&bytes), &Default::default());
+    }
+
+    #[test]
+    fn the_verifier_never_panics_on_damaged_pages(
+        page in GENERATOR.page_strategy(),
+        cut in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let mut bytes = page.bytes();
+        let at = cut.index(bytes.len());
+        bytes[at] = byte;
+        let verifier = Verifier::new(&CONTRACT);
+        let _ = verifier.verify(&Response::body(&bytes), &page.request());
+        let _ = verifier.verify(&Response::body(&bytes[..at]), &page.request());
+    }
+}
+
+/// The walk itself obeys what the generator promises: offsets advance by limit, only the last
+/// page lacks `next`, ids are unique, `next` stays in the job's collection.
+fn assert_walk_shape(walk: &GeneratedWalk) -> Result<(), TestCaseError> {
+    let mut ids = std::collections::HashSet::new();
+    for (i, page) in walk.pages.iter().enumerate() {
+        prop_assert_eq!(page.body["offset"].as_u64(), Some(i as u64 * page.limit));
+        let next = page
+            .body
+            .pointer("/_links/next/href")
+            .and_then(Value::as_str);
+        prop_assert_eq!(next.is_some(), i + 1 < walk.pages.len());
+        if let Some(next) = next {
+            let want = format!(
+                "/v5/Jobs/{}/JobSessions?offset={}&limit={}",
+                walk.job_id,
+                page.offset + page.limit,
+                page.limit
+            );
+            prop_assert!(next.ends_with(&want), "{next} does not end with {want}");
+        }
+        for session in page.body["results"].as_array().into_iter().flatten() {
+            let id = session["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            prop_assert!(ids.insert(id), "duplicate id in {}", page.body);
+        }
+    }
+    Ok(())
+}
+
+/// Applies `mutation` to a generated page (or walk) and requires its finding at its pointer.
+fn caught(mutation: Mutation, pages: &mut [GeneratedPage], pick: u64) -> Result<(), TestCaseError> {
+    let Some(expect) = mutate::mutate(&GENERATOR, pages, mutation, pick) else {
+        return Err(TestCaseError::reject("no place for this mutation"));
+    };
+    let findings = verify_walk(pages);
+    let page = &findings[expect.page];
+    prop_assert!(
+        page.iter()
+            .any(|f| f.rule == expect.rule && f.pointer == expect.pointer),
+        "{mutation} ({}) not reported as {} at {:?}; findings:\n{}\npage: {}",
+        expect.change,
+        expect.rule.id(),
+        expect.pointer,
+        describe(page),
+        pages[expect.page].body
+    );
+    Ok(())
+}
+
+macro_rules! mutation_is_caught {
+    ($($name:ident => $mutation:expr;)*) => {
+        proptest! {
+            #![proptest_config(config(128))]
+            $(
+                #[test]
+                fn $name(
+                    page in GENERATOR.page_strategy(),
+                    walk in GENERATOR.walk_strategy(),
+                    pick in any::<u64>(),
+                ) {
+                    let mutation: Mutation = $mutation;
+                    let mut pages = if mutation.needs_walk() { walk.pages } else { vec![page] };
+                    caught(mutation, &mut pages, pick)?;
+                }
+            )*
+        }
+    };
+}
+
+mutation_is_caught! {
+    dropped_required_property_is_reported_as_schema => Mutation::DropRequired;
+    changed_type_is_reported_as_schema => Mutation::ChangeType;
+    value_outside_enum_is_reported_as_schema => Mutation::OutsideEnum;
+    negative_count_is_reported_as_schema => Mutation::NegativeCount;
+    broken_uuid_is_reported_as_schema => Mutation::BreakUuid;
+    broken_date_time_is_reported_as_schema => Mutation::BreakDateTime;
+    limit_past_maximum_is_reported_as_schema => Mutation::LimitPastMax;
+    items_beyond_limit_are_reported_as_results_over_limit => Mutation::ItemsBeyondLimit;
+    id_repeated_across_pages_is_reported_as_duplicate_session_id => Mutation::DuplicateIdAcrossPages;
+    broken_offset_sequence_is_reported_as_offset_sequence => Mutation::BreakOffsetSequence;
+}
+
+#[test]
+fn every_mutation_operator_has_a_test() {
+    // The macro above lists one test per operator; a new operator must be added there.
+    assert_eq!(Mutation::ALL.len(), 10);
+    for m in Mutation::ALL {
+        assert_eq!(m.id().parse::<Mutation>().ok(), Some(*m));
+    }
+}
