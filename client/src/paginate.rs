@@ -30,7 +30,7 @@ impl Client {
     pub fn job_sessions(
         &self,
         job_id: Uuid,
-    ) -> impl Stream<Item = Result<wire::JobSession, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<wire::JobSession, Error>> + Send + Unpin + 'static {
         self.pages(job_id)
             .map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
             .try_flatten()
@@ -40,7 +40,7 @@ impl Client {
     pub fn pages(
         &self,
         job_id: Uuid,
-    ) -> impl Stream<Item = Result<wire::JobSessionPage, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<wire::JobSessionPage, Error>> + Send + Unpin + 'static {
         let walk = Walk {
             client: self.clone(),
             job_id,

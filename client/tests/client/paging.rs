@@ -15,7 +15,11 @@ async fn walks_a_25000_session_job_in_full() {
     let server = server::start(server::job_of(25_000)).await;
     let client = server.builder().build().unwrap();
     let started = std::time::Instant::now();
-    let sessions: Vec<_> = client.job_sessions(JOB).try_collect().await.unwrap();
+    let mut stream = client.job_sessions(JOB);
+    let mut sessions = Vec::new();
+    while let Some(session) = stream.try_next().await.unwrap() {
+        sessions.push(session);
+    }
     let elapsed = started.elapsed();
     assert_eq!(sessions.len(), 25_000);
     let ids: std::collections::HashSet<_> = sessions.iter().map(|s| s.id).collect();

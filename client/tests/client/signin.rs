@@ -113,3 +113,16 @@ async fn a_ready_bearer_token_is_sent_as_is() {
     assert_eq!(client.page(JOB, 0, 30).await.unwrap().results.len(), 2);
     assert_eq!(server.counters.password_sign_ins.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn signs_in_with_the_password_when_the_refresh_token_is_refused() {
+    let server = server::start(server::job_of(3)).await;
+    server.counters.expires_in.store(1, Ordering::SeqCst);
+    let client = server.builder().build().unwrap();
+    client.page(JOB, 0, 30).await.unwrap();
+    server.counters.refresh_tokens.lock().unwrap().clear();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client.page(JOB, 0, 30).await.unwrap();
+    assert_eq!(server.counters.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(server.counters.password_sign_ins.load(Ordering::SeqCst), 2);
+}
