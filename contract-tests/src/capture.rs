@@ -33,7 +33,11 @@ impl Redactor {
         let mut hosts = vec![host.to_owned(), bare.to_owned()];
         hosts.retain(|h| !h.is_empty());
         hosts.dedup();
-        Self { hosts, redact_ids, ids: HashMap::new() }
+        Self {
+            hosts,
+            redact_ids,
+            ids: HashMap::new(),
+        }
     }
 
     /// The redacted form of `text`.
@@ -65,7 +69,10 @@ impl Redactor {
         let mut out = String::with_capacity(text.len());
         let mut i = 0;
         while i < bytes.len() {
-            if i + 36 <= bytes.len() && is_uuid(&bytes[i..i + 36]) && (i == 0 || !bytes[i - 1].is_ascii_hexdigit()) {
+            if i + 36 <= bytes.len()
+                && is_uuid(&bytes[i..i + 36])
+                && (i == 0 || !bytes[i - 1].is_ascii_hexdigit())
+            {
                 let id = &text[i..i + 36];
                 out.push_str(&self.id(id));
                 i += 36;
@@ -87,7 +94,12 @@ fn is_uuid(b: &[u8]) -> bool {
 }
 
 /// Writes one captured page as `dir/page-NNNN.http`; returns the file written.
-pub fn write_page(dir: &Path, number: usize, raw: &RawPage, redactor: &mut Redactor) -> std::io::Result<PathBuf> {
+pub fn write_page(
+    dir: &Path,
+    number: usize,
+    raw: &RawPage,
+    redactor: &mut Redactor,
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let target = raw
         .url
@@ -114,15 +126,22 @@ mod tests {
     #[test]
     fn host_and_ids_are_replaced_consistently() {
         let mut r = Redactor::new("https://vbo01.corp.local:4443/v5", true);
-        let a = r.apply("https://vbo01.corp.local:4443/v5/jobs/196E4DF2-0FAF-4B8E-BA17-CE8C0EB4EDC5 x");
+        let a =
+            r.apply("https://vbo01.corp.local:4443/v5/jobs/196E4DF2-0FAF-4B8E-BA17-CE8C0EB4EDC5 x");
         let b = r.apply("/v5/jobsessions/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5");
-        assert_eq!(a, "https://vbo.example/v5/jobs/00000000-0000-4000-8000-000000000001 x");
+        assert_eq!(
+            a,
+            "https://vbo.example/v5/jobs/00000000-0000-4000-8000-000000000001 x"
+        );
         assert_eq!(b, "/v5/jobsessions/00000000-0000-4000-8000-000000000001");
     }
 
     #[test]
     fn without_id_redaction_ids_stay() {
         let mut r = Redactor::new("http://127.0.0.1:8080", false);
-        assert_eq!(r.apply("http://127.0.0.1:8080/v5/jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5"), "http://vbo.example/v5/jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5");
+        assert_eq!(
+            r.apply("http://127.0.0.1:8080/v5/jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5"),
+            "http://vbo.example/v5/jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5"
+        );
     }
 }

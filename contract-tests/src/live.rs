@@ -25,7 +25,12 @@ pub struct RawPage {
 /// Where pages come from: anything that can fetch one page of a job's sessions.
 pub trait PageSource {
     /// Fetches the page at `offset` with `limit`; `Err` is a transport-level failure in words.
-    fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> impl Future<Output = Result<RawPage, String>>;
+    fn fetch(
+        &self,
+        job_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<RawPage, String>>;
 }
 
 /// How far to walk.
@@ -79,7 +84,10 @@ pub async fn walk_job<S: PageSource>(
         };
         let response = Response {
             status: raw.status,
-            content_type: raw.content_type.as_deref().map_or(ContentType::Missing, ContentType::Value),
+            content_type: raw
+                .content_type
+                .as_deref()
+                .map_or(ContentType::Missing, ContentType::Value),
             body: &raw.body,
         };
         let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
@@ -113,7 +121,10 @@ impl PageSource for vbo_client::Client {
             .map_err(|_| format!("job id {job_id:?} is not a uuid"))?;
         let offset = u32::try_from(offset).map_err(|_| format!("offset {offset} is too large"))?;
         let limit = u32::try_from(limit).map_err(|_| format!("limit {limit} is too large"))?;
-        let raw = self.fetch_page_raw(job, offset, limit).await.map_err(|e| e.to_string())?;
+        let raw = self
+            .fetch_page_raw(job, offset, limit)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(RawPage {
             url: raw.request_url.to_string(),
             status: raw.status.as_u16(),

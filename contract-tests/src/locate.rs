@@ -9,25 +9,69 @@ use crate::finding::Position;
 
 /// Line and column (1-based, columns in characters) of byte `offset` in `text`.
 pub fn position_of_offset(text: &[u8], offset: usize) -> Position {
-    let upto = &text[..offset.min(text.len())];
-    let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&upto[line_start..]).chars().count() + 1;
-    Position { line, column }
+    positions_of_offsets(text, &[offset])[0]
 }
 
-/// The start positions of the values at `pointers` in the JSON `text`; pointers that do not
+/// Positions of many byte offsets in one pass over `text` (findings can number thousands on one
+/// long line, so each must not rescan from the start). Returns them in the order given.
+pub fn positions_of_offsets(text: &[u8], offsets: &[usize]) -> Vec<Position> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![Position { line: 1, column: 1 }; offsets.len()];
+    let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
+    for i in order {
+        let target = offsets[i].min(text.len());
+        for &b in &text[at..target] {
+            if b == b'\n' {
+                line += 1;
+                column = 1;
+            } else if b & 0xC0 != 0x80 {
+                column += 1;
+            }
+        }
+        at = target;
+        out[i] = Position { line, column };
+    }
+    out
+}
+
+/// The byte offset of a 1-based line and column (in characters) in `text`, clamped to its end.
+pub fn offset_of_position(text: &[u8], position: Position) -> usize {
+    let mut at = 0;
+    for _ in 1..position.line {
+        match text[at..].iter().position(|&b| b == b'\n') {
+            Some(i) => at += i + 1,
+            None => return text.len(),
+        }
+    }
+    let mut column = 1;
+    while at < text.len() && column < position.column && text[at] != b'\n' {
+        at += 1;
+        while at < text.len() && text[at] & 0xC0 == 0x80 {
+            at += 1;
+        }
+        column += 1;
+    }
+    at
+}
+
+/// The start offsets of the values at `pointers` in the JSON `text`; pointers that do not
 /// resolve are left out.
-pub fn locate_all(text: &[u8], pointers: &[&str]) -> HashMap<String, Position> {
+pub fn offsets_of(text: &[u8], pointers: &[&str]) -> HashMap<String, usize> {
     let wanted: std::collections::HashSet<&str> = pointers.iter().copied().collect();
     let mut found = HashMap::new();
     let mut scanner = Scanner { text, at: 0 };
     let mut path = String::new();
     scanner.value(&mut path, &wanted, &mut found);
     found
-        .into_iter()
-        .map(|(pointer, offset)| (pointer, position_of_offset(text, offset)))
-        .collect()
+}
+
+/// The start positions of the values at `pointers` in the JSON `text`.
+pub fn locate_all(text: &[u8], pointers: &[&str]) -> HashMap<String, Position> {
+    let found: Vec<(String, usize)> = offsets_of(text, pointers).into_iter().collect();
+    let offsets: Vec<usize> = found.iter().map(|(_, o)| *o).collect();
+    let positions = positions_of_offsets(text, &offsets);
+    found.into_iter().map(|(p, _)| p).zip(positions).collect()
 }
 
 struct Scanner<'t> {
@@ -143,28 +187,36 @@ impl Scanner<'_> {
     }
 }
 
-/// The excerpt of `text` around `position`: up to `width` characters of its line, with the
-/// caret's offset inside the excerpt.
-pub fn snippet(
-    text: &[u8],
-    position: crate::finding::Position,
-    width: usize,
-) -> Option<crate::finding::Snippet> {
-    let line = text
-        .split(|&b| b == b'\n')
-        .nth(position.line.checked_sub(1)?)?;
-    let line = String::from_utf8_lossy(line);
-    let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
-    let at = position.column.saturating_sub(1).min(chars.len());
-    let start = at.saturating_sub(width / 3);
-    let end = (start + width).min(chars.len());
-    let mut excerpt: String = chars[start..end].iter().collect();
-    let mut caret = at - start;
-    if start > 0 {
+/// The excerpt of `text` around byte `offset`: at most `width` characters of its line, with
+/// the caret's character offset inside the excerpt. Looks at no more than `width` bytes each
+/// way, whatever the line's length.
+pub fn snippet(text: &[u8], offset: usize, width: usize) -> Option<crate::finding::Snippet> {
+    let offset = offset.min(text.len());
+    let back = width / 3;
+    let mut start = offset;
+    while start > 0 && offset - start < back && text[start - 1] != b'\n' {
+        start -= 1;
+    }
+    let mut end = offset;
+    while end < text.len() && end - start < width && text[end] != b'\n' && text[end] != b'\r' {
+        end += 1;
+    }
+    // Stay on character boundaries.
+    while start < offset && text[start] & 0xC0 == 0x80 {
+        start += 1;
+    }
+    while end > offset && end < text.len() && text[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    let head = String::from_utf8_lossy(&text[start..offset]);
+    let mut excerpt = head.clone().into_owned();
+    let mut caret = head.chars().count();
+    excerpt.push_str(&String::from_utf8_lossy(&text[offset..end]));
+    if start > 0 && text[start - 1] != b'\n' {
         excerpt.insert(0, '…');
         caret += 1;
     }
-    if end < chars.len() {
+    if end < text.len() && text[end] != b'\n' && text[end] != b'\r' {
         excerpt.push('…');
     }
     Some(crate::finding::Snippet {

@@ -315,13 +315,28 @@ fn locate_findings(body: &[u8], findings: &mut [Finding], snippets: bool) {
         return;
     }
     let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
-    let positions = locate::locate_all(body, &pointers);
-    for finding in findings.iter_mut() {
-        if finding.position.is_none() {
-            finding.position = positions.get(&finding.pointer).copied();
-        }
-        if snippets && let Some(position) = finding.position {
-            finding.snippet = locate::snippet(body, position, 100);
+    let found = locate::offsets_of(body, &pointers);
+    let offsets: Vec<Option<usize>> = findings
+        .iter()
+        .map(|f| match f.position {
+            Some(_) => None,
+            None => found.get(&f.pointer).copied(),
+        })
+        .collect();
+    let known: Vec<usize> = offsets.iter().flatten().copied().collect();
+    let mut positions = locate::positions_of_offsets(body, &known).into_iter();
+    for (finding, offset) in findings.iter_mut().zip(offsets) {
+        let offset = match (offset, finding.position) {
+            (Some(offset), _) => {
+                finding.position = positions.next();
+                offset
+            }
+            // Parse errors come with a line and column of their own.
+            (None, Some(position)) => locate::offset_of_position(body, position),
+            (None, None) => continue,
+        };
+        if snippets {
+            finding.snippet = locate::snippet(body, offset, 100);
         }
     }
     findings.sort_by(|a, b| {

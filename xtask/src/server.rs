@@ -55,7 +55,12 @@ impl Credentials {
 }
 
 /// Builds the client for `url` with the options' TLS settings and timeouts.
-pub fn client(url: &str, args: &ServerArgs, credentials: Credentials, extra_ca: Option<&str>) -> Result<Client, String> {
+pub fn client(
+    url: &str,
+    args: &ServerArgs,
+    credentials: Credentials,
+    extra_ca: Option<&str>,
+) -> Result<Client, String> {
     let mut builder = Client::builder(url)
         .timeout(Duration::from_secs(args.timeout))
         .page_size(args.page_size)
@@ -65,7 +70,8 @@ pub fn client(url: &str, args: &ServerArgs, credentials: Credentials, extra_ca: 
         Credentials::Password(user, password) => builder.credentials(user, password),
     };
     if let Some(path) = &args.ca_cert {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
         builder = builder.add_root_certificate(pem);
     }
     if let Some(pem) = extra_ca {

@@ -108,7 +108,13 @@ impl Observer for ProgressObserver<'_> {
 }
 
 /// Walks every job on a live server and reports.
-async fn run_live(args: &Args, url: &str, jobs: &[String], credentials: Credentials, extra_ca: Option<&str>) -> u8 {
+async fn run_live(
+    args: &Args,
+    url: &str,
+    jobs: &[String],
+    credentials: Credentials,
+    extra_ca: Option<&str>,
+) -> u8 {
     let contract = match load_contract(args.contract.as_ref()) {
         Ok(contract) => contract,
         Err(code) => return code,
@@ -120,13 +126,26 @@ async fn run_live(args: &Args, url: &str, jobs: &[String], credentials: Credenti
             return exit::USAGE;
         }
     };
-    let verifier = Verifier::new(&contract).with_options(Options { mask_values: args.mask });
+    let verifier = Verifier::new(&contract).with_options(Options {
+        mask_values: args.mask,
+    });
     let started = Instant::now();
     let progress = Progress::new(args.quiet);
     let mut report = Report::default();
-    let plan = WalkPlan { page_size: u64::from(args.server.page_size), max_pages: args.server.max_pages };
+    let plan = WalkPlan {
+        page_size: u64::from(args.server.page_size),
+        max_pages: args.server.max_pages,
+    };
     for job in jobs {
-        live::walk_job(&verifier, &client, job, plan, &mut report, &mut ProgressObserver(&progress)).await;
+        live::walk_job(
+            &verifier,
+            &client,
+            job,
+            plan,
+            &mut report,
+            &mut ProgressObserver(&progress),
+        )
+        .await;
     }
     progress.finish();
     report.elapsed = started.elapsed();
@@ -142,7 +161,11 @@ async fn run_mock(args: &Args) -> u8 {
         ..MockConfig::default()
     };
     let credentials = Credentials::Password(config.user.clone(), config.password.clone());
-    let tls = if args.mock_http { Tls::None } else { Tls::SelfSigned };
+    let tls = if args.mock_http {
+        Tls::None
+    } else {
+        Tls::SelfSigned
+    };
     let mock = match MockServer::start(config, tls).await {
         Ok(mock) => mock,
         Err(e) => {
@@ -150,7 +173,10 @@ async fn run_mock(args: &Args) -> u8 {
             return exit::USAGE;
         }
     };
-    let fault = args.mock_fault.map(|f| format!(" with fault {}", f.id())).unwrap_or_default();
+    let fault = args
+        .mock_fault
+        .map(|f| format!(" with fault {}", f.id()))
+        .unwrap_or_default();
     eprintln!(
         "verifying the built-in mock at {} ({} jobs x {} sessions{fault}); use --server URL for a real one",
         mock.base_url(),
@@ -159,7 +185,14 @@ async fn run_mock(args: &Args) -> u8 {
     );
     let jobs = mock.job_ids().to_vec();
     let ca = mock.ca_pem().map(str::to_owned);
-    let code = run_live(args, &mock.base_url().to_owned(), &jobs, credentials, ca.as_deref()).await;
+    let code = run_live(
+        args,
+        &mock.base_url().to_owned(),
+        &jobs,
+        credentials,
+        ca.as_deref(),
+    )
+    .await;
     if let Err(e) = mock.shutdown().await {
         eprintln!("warning: the mock did not stop cleanly: {e}");
     }
