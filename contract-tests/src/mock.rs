@@ -92,12 +92,14 @@ impl Fault {
         }
     }
 
-    /// The rule a verifier reports for this fault's pages, if the pages show it.
+    /// The rule `verify --server` reports for this fault, or `None` for faults a resilient
+    /// client absorbs (it waits, retries and signs in again, so the pages it judges are fine).
     pub fn rule(self) -> Option<crate::finding::Rule> {
         use crate::finding::Rule;
         match self {
-            Fault::Slow | Fault::ExpiredToken => None,
-            Fault::ServerError | Fault::RateLimit => Some(Rule::Status),
+            // A client that honours Retry-After, waits and signs in again sees only 200s.
+            Fault::Slow | Fault::ExpiredToken | Fault::RateLimit => None,
+            Fault::ServerError => Some(Rule::Status),
             Fault::MalformedJson => Some(Rule::JsonSyntax),
             Fault::WrongContentType => Some(Rule::ContentType),
             Fault::NumericStrings => Some(Rule::NumericString),

@@ -247,7 +247,8 @@ macro_rules! fault_is_detected {
                     && pointer.is_none_or(|p| f.pointer.starts_with(p))),
                 "{} not reported as {}: {:?}", $fault, $rule.id(), findings
             );
-            assert_eq!($fault.rule(), Some($rule));
+            // Faults a resilient client absorbs (rate limits) show only to a raw walk.
+            assert!($fault.rule().is_none_or(|r| r == $rule));
         }
     )*};
 }

@@ -4,7 +4,9 @@
 mod codegen;
 mod conformance;
 mod lint;
+mod mock;
 mod progress;
+mod record;
 mod server;
 mod verify;
 
@@ -46,6 +48,10 @@ enum Command {
         reported and the rest are still verified)."
     )]
     Verify(verify::Args),
+    /// Capture every page of a live walk as .http fixtures (tokens are never written).
+    Record(record::Args),
+    /// Run the built-in VBO mock server until stopped.
+    Mock(mock::Args),
     /// Check the contract with outside tools (spec validators, ajv, Schemathesis, Prism).
     Conformance(conformance::Args),
 }
@@ -56,6 +62,8 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Record(args) => record::run(&args),
+        Command::Mock(args) => mock::run(&args),
         Command::Conformance(args) => conformance::run(&args),
     };
     ExitCode::from(code)

@@ -185,14 +185,7 @@ async fn run_mock(args: &Args) -> u8 {
     );
     let jobs = mock.job_ids().to_vec();
     let ca = mock.ca_pem().map(str::to_owned);
-    let code = run_live(
-        args,
-        &mock.base_url().to_owned(),
-        &jobs,
-        credentials,
-        ca.as_deref(),
-    )
-    .await;
+    let code = run_live(args, mock.base_url(), &jobs, credentials, ca.as_deref()).await;
     if let Err(e) = mock.shutdown().await {
         eprintln!("warning: the mock did not stop cleanly: {e}");
     }

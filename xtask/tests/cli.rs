@@ -174,3 +174,166 @@ fn codegen_check_passes_on_a_fresh_tree() {
     let output = xtask(&["codegen", "--check"]);
     assert_eq!(code(&output), 0, "{}", stdout(&output));
 }
+
+#[test]
+fn verify_with_no_arguments_verifies_the_builtin_mock_end_to_end() {
+    let output = xtask(&[
+        "verify",
+        "--quiet",
+        "--mock-sessions",
+        "150",
+        "--page-size",
+        "40",
+    ]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}\n{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout(&output).contains("ok: 12 pages, 450 sessions, 0 errors, 0 warnings"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("verifying the built-in mock at https://127.0.0.1:")
+    );
+}
+
+#[test]
+fn every_contract_breaking_mock_fault_is_reported_with_its_rule() {
+    use vbo_contract::mock::Fault;
+    for fault in Fault::ALL.iter().filter(|f| **f != Fault::Slow) {
+        let output = xtask(&[
+            "verify",
+            "--quiet",
+            "--format",
+            "json",
+            "--mock-fault",
+            fault.id(),
+            "--mock-sessions",
+            "120",
+            "--page-size",
+            "50",
+        ]);
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| {
+                panic!(
+                    "{fault}: no JSON report ({e}): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+        let rules: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        match fault.rule() {
+            Some(rule) => {
+                assert!(
+                    rules.contains(&rule.id()),
+                    "{fault}: expected [{}], got {rules:?}",
+                    rule.id()
+                );
+                let failing = rule.default_severity() == vbo_contract::Severity::Error;
+                assert_eq!(code(&output), if failing { 1 } else { 0 }, "{fault}");
+            }
+            None => {
+                assert_eq!(
+                    code(&output),
+                    0,
+                    "{fault}: a resilient client should absorb it, got {rules:?}"
+                );
+                assert_eq!(report["sessions"], 360, "{fault}");
+            }
+        }
+    }
+}
+
+#[test]
+fn record_captures_a_walk_that_verifies_offline_and_holds_no_secret() {
+    let dir = std::env::temp_dir().join(format!("xtask-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime
+        .block_on(vbo_contract::mock::MockServer::start(
+            vbo_contract::mock::MockConfig {
+                jobs: 1,
+                sessions_per_job: 70,
+                ..Default::default()
+            },
+            vbo_contract::mock::Tls::None,
+        ))
+        .unwrap();
+    let job = mock.job_ids()[0].clone();
+    let config = vbo_contract::mock::MockConfig::default();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "record",
+            "--server",
+            mock.base_url(),
+            "--job",
+            &job,
+            "--page-size",
+            "30",
+            "--redact-ids",
+            "--out",
+        ])
+        .arg(&dir)
+        .env("VBO_USERNAME", &config.user)
+        .env("VBO_PASSWORD", &config.password)
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let walk = dir.join("00000000-0000-4000-8000-000000000001.walk");
+    let pages: Vec<_> = std::fs::read_dir(&walk).unwrap().collect();
+    assert_eq!(pages.len(), 3);
+    for page in std::fs::read_dir(&walk).unwrap() {
+        let text = std::fs::read_to_string(page.unwrap().path()).unwrap();
+        assert!(
+            !text.contains(&config.password) && !text.contains("Bearer") && !text.contains(&job),
+            "{text}"
+        );
+        assert!(
+            !text.contains("127.0.0.1"),
+            "host names are replaced: {text}"
+        );
+    }
+    let verified = xtask(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(code(&verified), 0, "{}", stdout(&verified));
+    assert!(
+        stdout(&verified).contains("3 pages, 70 sessions"),
+        "{}",
+        stdout(&verified)
+    );
+    runtime.block_on(mock.shutdown()).unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn server_without_credentials_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "verify",
+            "--server",
+            "https://127.0.0.1:9",
+            "--job",
+            "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5",
+        ])
+        .env_remove("VBO_TOKEN")
+        .env_remove("VBO_USERNAME")
+        .env_remove("VBO_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("VBO_USERNAME"));
+}
