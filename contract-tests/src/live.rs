@@ -95,11 +95,12 @@ pub async fn walk_job<S: PageSource>(
         report.push(Source::new(raw.url), verdict.sessions, verdict.findings);
         observer.progress(report.pages(), report.sessions());
         let Some(facts) = facts else { return };
-        if facts.count() == 0 || facts.is_short() || !facts.has_next {
+        if plan.max_pages.is_some_and(|max| walk.pages() >= max) || walk.pages() >= PAGE_CAP {
+            // Stopped on purpose: whether this page should have been the last is not judged.
+            truncated = true;
             break;
         }
-        if plan.max_pages.is_some_and(|max| walk.pages() >= max) || walk.pages() >= PAGE_CAP {
-            truncated = true;
+        if facts.count() == 0 || facts.is_short() || !facts.has_next {
             break;
         }
         offset += plan.page_size;

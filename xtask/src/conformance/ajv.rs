@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine;
+use vbo_contract::generate::{GeneratedPage, Generator};
+use vbo_contract::mutate::{self, Mutation};
 use vbo_contract::{Contract, Request, Response, Rule, Verifier, recorded};
 
 use super::{Outcome, Tools};
@@ -27,7 +29,9 @@ pub fn run(tools: &Tools, root: &Path) -> Outcome {
         tools.node_version("ajv"),
         tools.node_version("ajv-formats")
     );
-    let checked = "fixtures against openapi/jobsessions.schema.json".to_owned();
+    let checked = format!(
+        "fixtures, {GENERATED} generated and {GENERATED} mutated pages against openapi/jobsessions.schema.json"
+    );
     let fail = |counts: String| Outcome {
         tool: tool.clone(),
         checked: checked.clone(),
@@ -38,10 +42,14 @@ pub fn run(tools: &Tools, root: &Path) -> Outcome {
         Ok(c) => c,
         Err(e) => return fail(e.to_string()),
     };
-    let payloads = match fixture_payloads(root) {
+    let mut payloads = match fixture_payloads(root) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    match generated_payloads(&contract) {
+        Ok(generated) => payloads.extend(generated),
+        Err(e) => return fail(e),
+    }
     let verifier = Verifier::new(&contract);
     let ours: Vec<bool> = payloads
         .iter()
@@ -86,6 +94,56 @@ pub fn run(tools: &Tools, root: &Path) -> Outcome {
 
 fn verdict_word(valid: bool) -> &'static str {
     if valid { "valid" } else { "invalid" }
+}
+
+/// Generated pages, and as many mutated ones, per run (seeded, so every run checks the same).
+const GENERATED: usize = 1500;
+
+/// Seeded pages from the contract's generator, then the same pages broken by each page-level
+/// mutation in turn (walk mutations need several pages and are left to the property tests).
+fn generated_payloads(contract: &Contract) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let generator = Generator::new(contract).map_err(|e| e.to_string())?;
+    let mutations: Vec<Mutation> = Mutation::ALL
+        .iter()
+        .copied()
+        .filter(|m| !m.needs_walk())
+        .collect();
+    let mut payloads = Vec::with_capacity(2 * GENERATED);
+    let mut mutated = Vec::with_capacity(GENERATED);
+    for seed in 0..GENERATED as u64 {
+        let job_id = format!(
+            "{:08x}-0faf-4b8e-ba17-ce8c0eb4edc5",
+            seed * 2_654_435_761 % 0xffff_ffff
+        );
+        let limit = 1 + seed % 40;
+        let total = seed % 97;
+        let offset = (seed % 3) * limit;
+        let body = generator.page(seed, &job_id, offset, limit, total);
+        let page = GeneratedPage {
+            job_id,
+            offset,
+            limit,
+            body,
+        };
+        payloads.push((format!("generated/{seed}"), page.bytes()));
+        let mutation = mutations[seed as usize % mutations.len()];
+        let mut pages = [page];
+        if mutate::mutate(
+            &generator,
+            &mut pages,
+            mutation,
+            seed.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        )
+        .is_some()
+        {
+            mutated.push((
+                format!("mutated/{seed}/{}", mutation.id()),
+                pages[0].bytes(),
+            ));
+        }
+    }
+    payloads.extend(mutated);
+    Ok(payloads)
 }
 
 fn fixture_payloads(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {

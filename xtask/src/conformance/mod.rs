@@ -3,6 +3,8 @@
 //! and pass/fail with counts; the command fails if any step fails or a tool cannot be installed.
 
 mod ajv;
+mod prism;
+mod schemathesis;
 mod spec;
 mod tools;
 
@@ -27,6 +29,10 @@ pub enum Step {
     Spec,
     /// ajv's valid/invalid verdict on fixtures and generated payloads must equal ours.
     Ajv,
+    /// Schemathesis against the built-in mock: passes normally, fails on a fault.
+    Schemathesis,
+    /// Prism serves the document's examples; verify --server must accept them.
+    Prism,
 }
 
 /// What one step found.
@@ -66,6 +72,16 @@ pub fn run(args: &Args) -> u8 {
     }
     if wanted(Step::Ajv) {
         outcomes.push(ajv::run(&tools, &root));
+    }
+    if wanted(Step::Schemathesis) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime starts");
+        outcomes.extend(schemathesis::run(&tools, &root, &runtime));
+    }
+    if wanted(Step::Prism) {
+        outcomes.push(prism::run(&tools, &root));
     }
     println!();
     println!("| tool | checked | result | counts |");
