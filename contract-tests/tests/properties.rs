@@ -147,7 +147,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(2048))]
 
     #[test]
     fn generated_pages_verify_with_no_findings(page in GENERATOR.page_strategy()) {
@@ -170,7 +170,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn generated_walks_verify_with_no_findings(walk in GENERATOR.walk_strategy()) {
@@ -266,7 +266,7 @@ fn caught(mutation: Mutation, pages: &mut [GeneratedPage], pick: u64) -> Result<
 macro_rules! mutation_is_caught {
     ($($name:ident => $mutation:expr;)*) => {
         proptest! {
-            #![proptest_config(config(128))]
+            #![proptest_config(config(384))]
             $(
                 #[test]
                 fn $name(
