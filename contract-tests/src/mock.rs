@@ -250,6 +250,14 @@ impl MockServer {
             tokens: Mutex::new(Tokens::default()),
             requests: AtomicU64::new(0),
         });
+        // Render every job in the background now, so the first page of a big job is quick;
+        // a request that comes first waits for the same rendering.
+        let warm = Arc::clone(&state);
+        tokio::spawn(async move {
+            for (job_id, cell) in warm.jobs.values() {
+                rendered(&warm, job_id, cell).await;
+            }
+        });
         let app = router(state);
         let handle = axum_server::Handle::new();
         let (task, ca_pem) = match tls {
@@ -297,6 +305,14 @@ impl MockServer {
     /// The PEM of the CA that issued the server's certificate (HTTPS only).
     pub fn ca_pem(&self) -> Option<&str> {
         self.ca_pem.as_deref()
+    }
+
+    /// Writes the CA's PEM to `path` (HTTPS only; `Ok(false)` over plain HTTP).
+    pub fn write_ca_pem(&self, path: &std::path::Path) -> std::io::Result<bool> {
+        match &self.ca_pem {
+            Some(pem) => std::fs::write(path, pem).map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// The ids of the served jobs.
@@ -570,18 +586,7 @@ async fn sessions(
         }
         _ => {}
     }
-    let rendered = cell
-        .get_or_init(|| {
-            let state = Arc::clone(&state);
-            let job_id = job_id.clone();
-            async move {
-                let job = job_id.clone();
-                tokio::task::spawn_blocking(move || Arc::new(render_sessions(&state, &job)))
-                    .await
-                    .unwrap_or_default()
-            }
-        })
-        .await;
+    let rendered = rendered(&state, job_id, cell).await;
     let mut body = render_page(&state, job_id, rendered, offset, limit);
     let mut content_type = JSON_UTF8;
     match fault {
@@ -594,6 +599,24 @@ async fn sessions(
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
+}
+
+/// The job's rendered sessions, rendering them (off the async threads) on first use.
+async fn rendered<'a>(
+    state: &Arc<MockState>,
+    job_id: &str,
+    cell: &'a OnceCell<Rendered>,
+) -> &'a Rendered {
+    cell.get_or_init(|| {
+        let state = Arc::clone(state);
+        let job_id = job_id.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || Arc::new(render_sessions(&state, &job_id)))
+                .await
+                .unwrap_or_default()
+        }
+    })
+    .await
 }
 
 /// Generates and serialises every session of a job, on all cores.
