@@ -656,44 +656,47 @@ impl Generator {
     pub fn page_strategy(&self) -> BoxedStrategy<GeneratedPage> {
         let this = self.clone();
         let (min_limit, max_limit) = self.limit_bounds;
-        let limits = min_limit..=max_limit.min(PAGE_LIMIT_MAX).max(min_limit);
+        let most = max_limit.min(PAGE_LIMIT_MAX).max(min_limit);
         let offsets = self.offset_bounds.0..=self.offset_bounds.1.min(100_000);
-        (uuid(), limits, offsets, any::<bool>())
-            .prop_flat_map(move |(job_id, limit, offset, more)| {
-                let this = this.clone();
-                let sessions = vec(this.raw_session(), 0..=limit as usize);
-                (
-                    this.raw_page(),
-                    sessions,
-                    this.link_template(),
-                    any::<u64>(),
-                )
-                    .prop_map(move |(base, sessions, link, noise)| {
-                        let full = sessions.len() as u64 == limit;
-                        let more = more && full;
-                        let total = offset + sessions.len() as u64 + if more { limit } else { 0 };
-                        let mut seen = HashSet::new();
-                        let sessions: Vec<Value> = sessions
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, raw)| {
-                                let mut s = this.dress_session(raw, &job_id);
-                                unique_id(&mut s, &mut seen, offset + i as u64);
-                                s
-                            })
-                            .collect();
-                        let count = sessions.len();
-                        let body = this.assemble(
-                            base, &job_id, offset, limit, total, sessions, count, &link, noise,
-                        );
-                        GeneratedPage {
-                            job_id: job_id.clone(),
-                            offset,
-                            limit,
-                            body,
-                        }
-                    })
-            })
+        // No `prop_flat_map` from limit to sessions: independent parts shrink well (fewer
+        // sessions, smaller limit, offset 0), and the page keeps the first `limit` sessions.
+        (
+            (uuid(), min_limit..=most, offsets, any::<bool>()),
+            (
+                self.raw_page(),
+                vec(self.raw_session(), 0..=most as usize),
+                self.link_template(),
+                any::<u64>(),
+            ),
+        )
+            .prop_map(
+                move |((job_id, limit, offset, more), (base, mut sessions, link, noise))| {
+                    sessions.truncate(limit as usize);
+                    let full = sessions.len() as u64 == limit;
+                    let more = more && full;
+                    let total = offset + sessions.len() as u64 + if more { limit } else { 0 };
+                    let mut seen = HashSet::new();
+                    let sessions: Vec<Value> = sessions
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, raw)| {
+                            let mut s = this.dress_session(raw, &job_id);
+                            unique_id(&mut s, &mut seen, offset + i as u64);
+                            s
+                        })
+                        .collect();
+                    let count = sessions.len();
+                    let body = this.assemble(
+                        base, &job_id, offset, limit, total, sessions, count, &link, noise,
+                    );
+                    GeneratedPage {
+                        job_id,
+                        offset,
+                        limit,
+                        body,
+                    }
+                },
+            )
             .boxed()
     }
 
@@ -701,22 +704,20 @@ impl Generator {
     pub fn walk_strategy(&self) -> BoxedStrategy<GeneratedWalk> {
         let this = self.clone();
         let (min_limit, max_limit) = self.limit_bounds;
-        let limits = min_limit.max(1)..=max_limit.min(WALK_LIMIT_MAX).max(min_limit.max(1));
-        (uuid(), limits)
-            .prop_flat_map(move |(job_id, limit)| {
-                let this = this.clone();
-                let sessions = vec(this.raw_session(), 0..=(limit * 5) as usize);
-                (
-                    this.raw_page(),
-                    sessions,
-                    this.link_template(),
-                    any::<bool>(),
-                    any::<u64>(),
-                )
-                    .prop_map(move |(base, sessions, link, empty_tail, noise)| {
-                        this.walk(&job_id, limit, base, sessions, &link, empty_tail, noise)
-                    })
-            })
+        let most = max_limit.min(WALK_LIMIT_MAX).max(min_limit.max(1));
+        (
+            (uuid(), min_limit.max(1)..=most, any::<bool>(), any::<u64>()),
+            (
+                self.raw_page(),
+                vec(self.raw_session(), 0..=(most * 5) as usize),
+                self.link_template(),
+            ),
+        )
+            .prop_map(
+                move |((job_id, limit, empty_tail, noise), (base, sessions, link))| {
+                    this.walk(&job_id, limit, base, sessions, &link, empty_tail, noise)
+                },
+            )
             .boxed()
     }
 
