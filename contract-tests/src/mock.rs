@@ -204,6 +204,7 @@ pub struct MockServer {
     job_ids: Vec<String>,
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    warming: tokio::task::JoinHandle<()>,
 }
 
 impl fmt::Debug for MockServer {
@@ -253,7 +254,7 @@ impl MockServer {
         // Render every job in the background now, so the first page of a big job is quick;
         // a request that comes first waits for the same rendering.
         let warm = Arc::clone(&state);
-        tokio::spawn(async move {
+        let warming = tokio::spawn(async move {
             for (job_id, cell) in warm.jobs.values() {
                 rendered(&warm, job_id, cell).await;
             }
@@ -289,6 +290,7 @@ impl MockServer {
             job_ids,
             handle,
             task,
+            warming,
         })
     }
 
@@ -322,6 +324,8 @@ impl MockServer {
 
     /// Stops accepting connections, lets requests in flight finish (up to 5 s) and waits.
     pub async fn shutdown(self) -> Result<(), MockError> {
+        // Jobs not yet rendered never will be; one being rendered finishes on its thread.
+        self.warming.abort();
         self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
         match self.task.await {
             Ok(result) => Ok(result?),
