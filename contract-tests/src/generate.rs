@@ -112,7 +112,6 @@ impl ObjectShape {
     }
 }
 
-/// The JSON type names a value of this shape may have (`integer` values are also `number`s).
 impl Shape {
     /// The JSON Schema type names this shape accepts.
     pub fn json_types(&self) -> Vec<&'static str> {
@@ -318,7 +317,7 @@ fn typed(
 }
 
 /// A proptest strategy for values of `shape`, realistic where the format says what real data
-/// looks like. `name` is the property the value belongs to.
+/// looks like.
 pub fn strategy(shape: &Shape) -> BoxedStrategy<Value> {
     match shape {
         Shape::Null => Just(Value::Null).boxed(),
