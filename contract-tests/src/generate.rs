@@ -112,7 +112,6 @@ impl ObjectShape {
     }
 }
 
-/// The JSON type names a value of this shape may have (`integer` values are also `number`s).
 impl Shape {
     /// The JSON Schema type names this shape accepts.
     pub fn json_types(&self) -> Vec<&'static str> {
@@ -318,7 +317,7 @@ fn typed(
 }
 
 /// A proptest strategy for values of `shape`, realistic where the format says what real data
-/// looks like. `name` is the property the value belongs to.
+/// looks like.
 pub fn strategy(shape: &Shape) -> BoxedStrategy<Value> {
     match shape {
         Shape::Null => Just(Value::Null).boxed(),
@@ -343,6 +342,15 @@ pub fn strategy(shape: &Shape) -> BoxedStrategy<Value> {
         Shape::Object(object) => object_strategy(object),
         Shape::OneOf(shapes) if shapes.is_empty() => Just(Value::Null).boxed(),
         // `null` is the rarer case of a nullable value; listing it first makes it the shrink target.
+        Shape::OneOf(shapes) if shapes.len() == 2 && shapes.contains(&Shape::Null) => {
+            let other = shapes
+                .iter()
+                .find(|s| **s != Shape::Null)
+                .unwrap_or(&Shape::Null);
+            sometimes(strategy(other))
+                .prop_map(|v| v.unwrap_or(Value::Null))
+                .boxed()
+        }
         Shape::OneOf(shapes) => Union::new_weighted(
             shapes
                 .iter()
@@ -373,7 +381,7 @@ fn object_strategy(object: &ObjectShape) -> BoxedStrategy<Value> {
             if p.required {
                 value.prop_map(move |v| Some((name.clone(), v))).boxed()
             } else {
-                proptest::option::weighted(0.8, value)
+                sometimes(value)
                     .prop_map(move |v| v.map(|v| (name.clone(), v)))
                     .boxed()
             }
@@ -399,23 +407,39 @@ fn object_strategy(object: &ObjectShape) -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// Integers within `min..=max`, mostly small, sometimes around 2^31 (clients that read counts
+/// into 32 bits break there, D3), sometimes terabyte-sized, sometimes anywhere. One tuple rather
+/// than a union of ranges: proptest forks the RNG for every arm of a union, which dominated the
+/// cost of a session. Both parts shrink to 0, so a failing value shrinks to `min`.
 fn integer(min: i64, max: i64) -> BoxedStrategy<Value> {
     let max = max.max(min);
-    let mut arms: Vec<(u32, BoxedStrategy<i64>)> =
-        vec![(5, (min..=min.saturating_add(1000).min(max)).boxed())];
-    // Counts past 2^31 break clients that read them into 32 bits (D3).
+    let within = move |low: i64, high: i64, raw: u64| {
+        let (low, high) = (low.clamp(min, max), high.clamp(min, max));
+        let span = (i128::from(high) - i128::from(low)).max(0) as u128 + 1;
+        (i128::from(low) + (u128::from(raw) % span) as i128) as i64
+    };
     let edge = 1i64 << 31;
-    if min <= edge && edge <= max {
-        let low = edge.saturating_sub(8).max(min);
-        arms.push((1, (low..=edge.saturating_add(8).min(max)).boxed()));
-    }
-    // Byte counts of real tenants: up to tens of terabytes.
-    if max > 1_000_000 {
-        let low = min.max(1_000_000);
-        arms.push((2, (low..=max.min(1 << 45).max(low)).boxed()));
-    }
-    arms.push((1, (min..=max).boxed()));
-    Union::new_weighted(arms).prop_map(Value::from).boxed()
+    let has_edge = min <= edge && edge <= max;
+    (0u8..10, any::<u64>())
+        .prop_map(move |(arm, raw)| {
+            let n = match arm {
+                0..=4 => within(min, min.saturating_add(1000), raw),
+                5 if has_edge => within(edge - 8, edge + 8, raw),
+                5..=7 if max > 1_000_000 => within(1_000_000, 1 << 45, raw),
+                _ => within(min, max, raw),
+            };
+            Value::from(n)
+        })
+        .boxed()
+}
+
+/// `Some` four times in five; `None` is the shrink target. Drawn without a union (see `integer`).
+fn sometimes<T: std::fmt::Debug + Clone + 'static>(
+    value: BoxedStrategy<T>,
+) -> BoxedStrategy<Option<T>> {
+    (0u8..5, value)
+        .prop_map(|(k, v)| (k > 0).then_some(v))
+        .boxed()
 }
 
 fn string(format: Option<&str>, min: usize, max: usize) -> BoxedStrategy<Value> {
@@ -631,44 +655,47 @@ impl Generator {
     pub fn page_strategy(&self) -> BoxedStrategy<GeneratedPage> {
         let this = self.clone();
         let (min_limit, max_limit) = self.limit_bounds;
-        let limits = min_limit..=max_limit.min(PAGE_LIMIT_MAX).max(min_limit);
+        let most = max_limit.min(PAGE_LIMIT_MAX).max(min_limit);
         let offsets = self.offset_bounds.0..=self.offset_bounds.1.min(100_000);
-        (uuid(), limits, offsets, any::<bool>())
-            .prop_flat_map(move |(job_id, limit, offset, more)| {
-                let this = this.clone();
-                let sessions = vec(this.raw_session(), 0..=limit as usize);
-                (
-                    this.raw_page(),
-                    sessions,
-                    this.link_template(),
-                    any::<u64>(),
-                )
-                    .prop_map(move |(base, sessions, link, noise)| {
-                        let full = sessions.len() as u64 == limit;
-                        let more = more && full;
-                        let total = offset + sessions.len() as u64 + if more { limit } else { 0 };
-                        let mut seen = HashSet::new();
-                        let sessions: Vec<Value> = sessions
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, raw)| {
-                                let mut s = this.dress_session(raw, &job_id);
-                                unique_id(&mut s, &mut seen, offset + i as u64);
-                                s
-                            })
-                            .collect();
-                        let count = sessions.len();
-                        let body = this.assemble(
-                            base, &job_id, offset, limit, total, sessions, count, &link, noise,
-                        );
-                        GeneratedPage {
-                            job_id: job_id.clone(),
-                            offset,
-                            limit,
-                            body,
-                        }
-                    })
-            })
+        // No `prop_flat_map` from limit to sessions: independent parts shrink well (fewer
+        // sessions, smaller limit, offset 0), and the page keeps the first `limit` sessions.
+        (
+            (uuid(), min_limit..=most, offsets, any::<bool>()),
+            (
+                self.raw_page(),
+                vec(self.raw_session(), 0..=most as usize),
+                self.link_template(),
+                any::<u64>(),
+            ),
+        )
+            .prop_map(
+                move |((job_id, limit, offset, more), (base, mut sessions, link, noise))| {
+                    sessions.truncate(limit as usize);
+                    let full = sessions.len() as u64 == limit;
+                    let more = more && full;
+                    let total = offset + sessions.len() as u64 + if more { limit } else { 0 };
+                    let mut seen = HashSet::new();
+                    let sessions: Vec<Value> = sessions
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, raw)| {
+                            let mut s = this.dress_session(raw, &job_id);
+                            unique_id(&mut s, &mut seen, offset + i as u64);
+                            s
+                        })
+                        .collect();
+                    let count = sessions.len();
+                    let body = this.assemble(
+                        base, &job_id, offset, limit, total, sessions, count, &link, noise,
+                    );
+                    GeneratedPage {
+                        job_id,
+                        offset,
+                        limit,
+                        body,
+                    }
+                },
+            )
             .boxed()
     }
 
@@ -676,22 +703,20 @@ impl Generator {
     pub fn walk_strategy(&self) -> BoxedStrategy<GeneratedWalk> {
         let this = self.clone();
         let (min_limit, max_limit) = self.limit_bounds;
-        let limits = min_limit.max(1)..=max_limit.min(WALK_LIMIT_MAX).max(min_limit.max(1));
-        (uuid(), limits)
-            .prop_flat_map(move |(job_id, limit)| {
-                let this = this.clone();
-                let sessions = vec(this.raw_session(), 0..=(limit * 5) as usize);
-                (
-                    this.raw_page(),
-                    sessions,
-                    this.link_template(),
-                    any::<bool>(),
-                    any::<u64>(),
-                )
-                    .prop_map(move |(base, sessions, link, empty_tail, noise)| {
-                        this.walk(&job_id, limit, base, sessions, &link, empty_tail, noise)
-                    })
-            })
+        let most = max_limit.min(WALK_LIMIT_MAX).max(min_limit.max(1));
+        (
+            (uuid(), min_limit.max(1)..=most, any::<bool>(), any::<u64>()),
+            (
+                self.raw_page(),
+                vec(self.raw_session(), 0..=(most * 5) as usize),
+                self.link_template(),
+            ),
+        )
+            .prop_map(
+                move |((job_id, limit, empty_tail, noise), (base, sessions, link))| {
+                    this.walk(&job_id, limit, base, sessions, &link, empty_tail, noise)
+                },
+            )
             .boxed()
     }
 
@@ -877,12 +902,12 @@ impl Generator {
     /// Many sessions of one job at once (indices `range`), sharing one strategy.
     pub fn sessions(&self, seed: u64, job_id: &str, range: std::ops::Range<u64>) -> Vec<Value> {
         let raw = self.raw_session();
-        let mut runner = runner([0; 32]);
+        let mut runner = runner([0; SEED_LEN]);
         let id_mask = mix(seed, job_id, 0, ID_SALT);
         range
             .map(|index| {
                 *runner.rng() = TestRng::from_seed(
-                    RngAlgorithm::ChaCha,
+                    RngAlgorithm::XorShift,
                     &seed_bytes(seed, job_id, index, SESSION_SALT),
                 );
                 let raw = raw
@@ -1068,17 +1093,21 @@ const PAGE_SALT: u64 = 0x9a6e;
 const JOB_SALT: u64 = 0x10b5;
 const ID_SALT: u64 = 0x1d5;
 
+/// Bytes of randomness of one seeded draw. XorShift, not ChaCha: every union and optional value
+/// forks the RNG, and seeding ChaCha that often dominated the cost of a session.
+pub const SEED_LEN: usize = 16;
+
 /// A proptest runner whose randomness is exactly `seed`.
-fn runner(seed: [u8; 32]) -> TestRunner {
+fn runner(seed: [u8; SEED_LEN]) -> TestRunner {
     let config = Config {
         failure_persistence: None,
         ..Config::default()
     };
-    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::XorShift, &seed))
 }
 
 /// Draws one value from `strategy` with randomness `seed`: the same seed gives the same value.
-pub fn draw<S: Strategy>(strategy: &S, seed: [u8; 32]) -> S::Value {
+pub fn draw<S: Strategy>(strategy: &S, seed: [u8; SEED_LEN]) -> S::Value {
     let mut runner = runner(seed);
     strategy
         .new_tree(&mut runner)
@@ -1103,8 +1132,8 @@ fn mix(seed: u64, job_id: &str, index: u64, salt: u64) -> u64 {
     x
 }
 
-fn seed_bytes(seed: u64, job_id: &str, index: u64, salt: u64) -> [u8; 32] {
-    let mut out = [0u8; 32];
+fn seed_bytes(seed: u64, job_id: &str, index: u64, salt: u64) -> [u8; SEED_LEN] {
+    let mut out = [0u8; SEED_LEN];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
         chunk.copy_from_slice(&mix(seed, job_id, index, salt ^ (i as u64) << 40).to_le_bytes());
     }

@@ -206,6 +206,7 @@ pub struct MockServer {
     job_ids: Vec<String>,
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    warming: tokio::task::JoinHandle<()>,
 }
 
 impl fmt::Debug for MockServer {
@@ -252,6 +253,14 @@ impl MockServer {
             tokens: Mutex::new(Tokens::default()),
             requests: AtomicU64::new(0),
         });
+        // Render every job in the background now, so the first page of a big job is quick;
+        // a request that comes first waits for the same rendering.
+        let warm = Arc::clone(&state);
+        let warming = tokio::spawn(async move {
+            for (job_id, cell) in warm.jobs.values() {
+                rendered(&warm, job_id, cell).await;
+            }
+        });
         let app = router(state);
         let handle = axum_server::Handle::new();
         let (task, ca_pem) = match tls {
@@ -283,6 +292,7 @@ impl MockServer {
             job_ids,
             handle,
             task,
+            warming,
         })
     }
 
@@ -301,6 +311,14 @@ impl MockServer {
         self.ca_pem.as_deref()
     }
 
+    /// Writes the CA's PEM to `path` (HTTPS only; `Ok(false)` over plain HTTP).
+    pub fn write_ca_pem(&self, path: &std::path::Path) -> std::io::Result<bool> {
+        match &self.ca_pem {
+            Some(pem) => std::fs::write(path, pem).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// The ids of the served jobs.
     pub fn job_ids(&self) -> &[String] {
         &self.job_ids
@@ -308,6 +326,8 @@ impl MockServer {
 
     /// Stops accepting connections, lets requests in flight finish (up to 5 s) and waits.
     pub async fn shutdown(self) -> Result<(), MockError> {
+        // Jobs not yet rendered never will be; one being rendered finishes on its thread.
+        self.warming.abort();
         self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
         match self.task.await {
             Ok(result) => Ok(result?),
@@ -572,18 +592,7 @@ async fn sessions(
         }
         _ => {}
     }
-    let rendered = cell
-        .get_or_init(|| {
-            let state = Arc::clone(&state);
-            let job_id = job_id.clone();
-            async move {
-                let job = job_id.clone();
-                tokio::task::spawn_blocking(move || Arc::new(render_sessions(&state, &job)))
-                    .await
-                    .unwrap_or_default()
-            }
-        })
-        .await;
+    let rendered = rendered(&state, job_id, cell).await;
     let mut body = render_page(&state, job_id, rendered, offset, limit);
     let mut content_type = JSON_UTF8;
     match fault {
@@ -596,6 +605,24 @@ async fn sessions(
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
+}
+
+/// The job's rendered sessions, rendering them (off the async threads) on first use.
+async fn rendered<'a>(
+    state: &Arc<MockState>,
+    job_id: &str,
+    cell: &'a OnceCell<Rendered>,
+) -> &'a Rendered {
+    cell.get_or_init(|| {
+        let state = Arc::clone(state);
+        let job_id = job_id.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || Arc::new(render_sessions(&state, &job_id)))
+                .await
+                .unwrap_or_default()
+        }
+    })
+    .await
 }
 
 /// Generates and serialises every session of a job, on all cores.

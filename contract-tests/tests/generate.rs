@@ -180,14 +180,20 @@ fn generated_values_look_real() {
 }
 
 #[test]
-fn a_hundred_thousand_sessions_generate_quickly() {
+fn sessions_generate_quickly() {
+    // The dev profile builds this crate unoptimised (about 150 µs a session on one core);
+    // `cargo test --release` checks the 100,000 the mock and benchmarks need.
+    let (count, budget) = if cfg!(debug_assertions) {
+        (20_000, 30)
+    } else {
+        (100_000, 3)
+    };
     let contract = embedded();
     let generator = Generator::new(&contract).unwrap();
     let started = Instant::now();
-    let sessions = generator.sessions(9, "c3a6a7c4-5d3f-4b0e-8f3e-1e2d3c4b5a69", 0..100_000);
+    let sessions = generator.sessions(9, "c3a6a7c4-5d3f-4b0e-8f3e-1e2d3c4b5a69", 0..count);
     let elapsed = started.elapsed();
-    assert_eq!(sessions.len(), 100_000);
-    eprintln!("100000 sessions in {elapsed:?}");
-    // The dev profile builds this crate unoptimised; release is several times faster.
-    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+    assert_eq!(sessions.len() as u64, count);
+    eprintln!("{count} sessions in {elapsed:?}");
+    assert!(elapsed.as_secs() < budget, "{elapsed:?}");
 }

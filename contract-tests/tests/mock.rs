@@ -344,3 +344,36 @@ async fn a_large_job_serves_pages_of_ten_thousand() {
     );
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn slow_fault_delays_pages_and_the_ca_pem_can_be_written() {
+    let delay = Duration::from_millis(300);
+    let server = MockServer::start(
+        MockConfig {
+            slow_delay: delay,
+            ..config(Some(Fault::Slow))
+        },
+        Tls::SelfSigned,
+    )
+    .await
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("vbo-mock-ca-{}.pem", std::process::id()));
+    assert!(server.write_ca_pem(&path).unwrap());
+    let pem = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}/v5/Jobs/{}/JobSessions",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    let started = Instant::now();
+    assert_eq!(fetch(&client, &url, &access).await.status, 200);
+    assert!(started.elapsed() >= delay);
+    server.shutdown().await.unwrap();
+}

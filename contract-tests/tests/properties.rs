@@ -10,6 +10,7 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{FileFailurePersistence, RngAlgorithm, RngSeed};
 use serde_json::Value;
 use vbo_contract::generate::{GeneratedPage, GeneratedWalk, Generator};
@@ -39,7 +40,9 @@ fn config(default_cases: u32) -> ProptestConfig {
         } else {
             RngSeed::Random
         },
-        max_shrink_iters: 2048,
+        // Pages hold dozens of values; shrinking one to a minimal case takes thousands of steps.
+        max_shrink_iters: 50_000,
+        max_shrink_time: 60_000,
         ..ProptestConfig::default()
     }
 }
@@ -147,7 +150,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(2048))]
 
     #[test]
     fn generated_pages_verify_with_no_findings(page in GENERATOR.page_strategy()) {
@@ -170,7 +173,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn generated_walks_verify_with_no_findings(walk in GENERATOR.walk_strategy()) {
@@ -263,20 +266,24 @@ fn caught(mutation: Mutation, pages: &mut [GeneratedPage], pick: u64) -> Result<
     Ok(())
 }
 
+/// The pages a mutation works on: one page, or the pages of a walk for the walk rules. Only
+/// what the mutation uses is generated, so shrinking spends its iterations on it.
+fn pages_for(mutation: Mutation) -> BoxedStrategy<Vec<GeneratedPage>> {
+    if mutation.needs_walk() {
+        GENERATOR.walk_strategy().prop_map(|w| w.pages).boxed()
+    } else {
+        GENERATOR.page_strategy().prop_map(|p| vec![p]).boxed()
+    }
+}
+
 macro_rules! mutation_is_caught {
     ($($name:ident => $mutation:expr;)*) => {
         proptest! {
-            #![proptest_config(config(128))]
+            #![proptest_config(config(384))]
             $(
                 #[test]
-                fn $name(
-                    page in GENERATOR.page_strategy(),
-                    walk in GENERATOR.walk_strategy(),
-                    pick in any::<u64>(),
-                ) {
-                    let mutation: Mutation = $mutation;
-                    let mut pages = if mutation.needs_walk() { walk.pages } else { vec![page] };
-                    caught(mutation, &mut pages, pick)?;
+                fn $name(mut pages in pages_for($mutation), pick in any::<u64>()) {
+                    caught($mutation, &mut pages, pick)?;
                 }
             )*
         }
