@@ -10,7 +10,7 @@ use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Verifier};
 
 use crate::exit;
-use crate::server::{self, Credentials, ServerArgs};
+use crate::server::{self, ServerArgs};
 
 /// Arguments of `record`.
 #[derive(clap::Args)]
@@ -47,16 +47,8 @@ impl Observer for Recorder<'_> {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &Args) -> u8 {
-    let Some(url) = &args.server.server else {
-        eprintln!("error: record needs --server URL");
-        return exit::USAGE;
-    };
-    if args.server.jobs.is_empty() {
-        eprintln!("error: record needs at least one --job ID");
-        return exit::USAGE;
-    }
-    let credentials = match Credentials::from_env() {
-        Ok(c) => c,
+    let (url, credentials) = match args.server.target() {
+        Ok(target) => target,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;

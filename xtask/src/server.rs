@@ -33,6 +33,25 @@ pub struct ServerArgs {
     pub timeout: u64,
 }
 
+impl ServerArgs {
+    /// The server URL, at least one job and the credentials, or what is missing (a usage error).
+    pub fn target(&self) -> Result<(&str, Credentials), String> {
+        let url = self.server.as_deref().ok_or("--server URL is required")?;
+        if self.jobs.is_empty() {
+            return Err("--server needs at least one --job ID".into());
+        }
+        Ok((url, Credentials::from_env()?))
+    }
+}
+
+/// A multi-threaded tokio runtime for the commands that talk HTTP.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
 /// Where the credentials came from.
 pub enum Credentials {
     /// A ready bearer token (`VBO_TOKEN`).

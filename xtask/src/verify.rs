@@ -73,29 +73,21 @@ pub fn run(args: &Args) -> u8 {
             exit::USAGE
         }
         (false, None) => run_paths(args),
-        (true, Some(url)) => {
-            if args.server.jobs.is_empty() {
-                eprintln!("error: --server needs at least one --job ID");
-                return exit::USAGE;
+        (true, Some(_)) => match args.server.target() {
+            Ok((url, credentials)) => server::runtime().block_on(run_live(
+                args,
+                url,
+                &args.server.jobs,
+                credentials,
+                None,
+            )),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::USAGE
             }
-            let credentials = match Credentials::from_env() {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return exit::USAGE;
-                }
-            };
-            runtime().block_on(run_live(args, url, &args.server.jobs, credentials, None))
-        }
-        (true, None) => runtime().block_on(run_mock(args)),
+        },
+        (true, None) => server::runtime().block_on(run_mock(args)),
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
 }
 
 /// Counts pages for the progress bar.
@@ -178,9 +170,10 @@ async fn run_mock(args: &Args) -> u8 {
         .map(|f| format!(" with fault {}", f.id()))
         .unwrap_or_default();
     eprintln!(
-        "verifying the built-in mock at {} ({} jobs x {} sessions{fault}); use --server URL for a real one",
+        "verifying the built-in mock at {} ({} job{} x {} sessions{fault}); use --server URL for a real one",
         mock.base_url(),
         mock.job_ids().len(),
+        if mock.job_ids().len() == 1 { "" } else { "s" },
         args.mock_sessions
     );
     let jobs = mock.job_ids().to_vec();
