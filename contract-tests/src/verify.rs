@@ -282,11 +282,13 @@ fn parse_body(body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
         return None;
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        out.push(Finding::new(
+        let mut finding = Finding::new(
             Rule::JsonSyntax,
             "",
             "the body is empty; expected a JSON page",
-        ));
+        );
+        finding.position = Some(crate::finding::Position { line: 1, column: 1 });
+        out.push(finding);
         return None;
     }
     match serde_json::from_slice::<Value>(body) {
