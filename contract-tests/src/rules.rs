@@ -7,6 +7,7 @@ use chrono::DateTime;
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
+use crate::seen::SeenIds;
 
 /// What the client asked for, when known; rules that compare against it are skipped otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -240,7 +241,7 @@ fn short_page_with_next(page: &PageFacts, number: usize, pointer: &str) -> Findi
 /// The state the walk rules keep across the pages of one job: seen ids and the expected offset.
 #[derive(Debug, Default)]
 pub struct Walk {
-    seen: HashMap<String, usize>,
+    seen: SeenIds,
     previous: Option<PageFacts>,
     pages: usize,
     start_offset: Option<u64>,
@@ -318,17 +319,13 @@ impl Walk {
         }
         for (i, id) in facts.ids.iter().enumerate() {
             let Some(id) = id else { continue };
-            let key = id.to_ascii_lowercase();
-            match self.seen.get(&key) {
-                Some(&first_page) if first_page != page_number => out.push(Finding::new(
+            match self.seen.first_page_or_insert(id, page_number) {
+                Some(first_page) if first_page != page_number => out.push(Finding::new(
                     Rule::DuplicateSessionId,
                     format!("/results/{i}/id"),
                     format!("session id {id} already appeared on page {first_page} of this walk"),
                 )),
-                Some(_) => {}
-                None => {
-                    self.seen.insert(key, page_number);
-                }
+                _ => {}
             }
         }
         self.pages = page_number;
