@@ -84,7 +84,10 @@ impl Job {
     /// The command line, for the log.
     pub fn display(&self) -> String {
         let mut parts = vec![self.program.display().to_string()];
-        parts.extend(self.args.iter().cloned());
+        parts.extend(self.args.iter().take(8).cloned());
+        if self.args.len() > 8 {
+            parts.push(format!("... ({} more arguments)", self.args.len() - 8));
+        }
         parts.join(" ")
     }
 }

@@ -254,14 +254,16 @@ fn live_rows(measure: &mut Measure<'_>, xtask: &Path, corpus: &Corpus, dir: &Pat
                 n,
                 Floor::None,
             );
-            let row = if tls && page_size == 10_000 {
+            let mut row = if tls && page_size == 10_000 {
                 row.live_target()
             } else {
                 row
             };
+            let report = dir.join(format!("report-live-{scheme}-{page_size}.json"));
+            row.report = Some(report.clone());
             let job = mock.as_ref().map_err(Clone::clone).map(|mock| {
                 let mut job = Job::new(xtask, &["verify", "--quiet", "--format", "json"])
-                    .args(["--output".into(), path(&dir.join("report-live.json"))])
+                    .args(["--output".into(), path(&report)])
                     .args(["--server", mock.url.as_str(), "--job", mock.job.as_str(), "--page-size"])
                     .args([page_size.to_string()])
                     .env("VBO_USERNAME", &credentials.user)

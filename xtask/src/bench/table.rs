@@ -49,6 +49,8 @@ pub struct Row {
     pub floor: Floor,
     /// The exit status that means it worked.
     pub expected_exit: i32,
+    /// The JSON report whose `elapsed_ms` (the walk alone, in-process) is worth showing.
+    pub report: Option<std::path::PathBuf>,
     role: Role,
 }
 
@@ -72,6 +74,7 @@ impl Row {
             sessions,
             floor,
             expected_exit: 0,
+            report: None,
             role: Role::Plain,
         }
     }
@@ -188,11 +191,19 @@ pub fn render(rows: &[Measured], corpus: &Corpus, machine: &str, command: &str) 
                 } else {
                     format!("{:.0}", row.sessions as f64 / secs(s.wall).max(1e-9))
                 };
-                let exit = if s.code == row.expected_exit {
+                let mut exit = if s.code == row.expected_exit {
                     format!("{} (expected)", s.code)
                 } else {
                     format!("**{}** (expected {})", s.code, row.expected_exit)
                 };
+                if let Some(ms) = row.report.as_deref().and_then(walk_ms) {
+                    let _ = write!(
+                        exit,
+                        "; walk alone {:.2} s = {:.0} sessions/s (last run, `elapsed_ms`)",
+                        ms as f64 / 1e3,
+                        row.sessions as f64 / (ms.max(1) as f64 / 1e3)
+                    );
+                }
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {:.2} | {ratio} | {:.2} | {rate} | {:.1} | {exit} |",
@@ -218,6 +229,15 @@ pub fn render(rows: &[Measured], corpus: &Corpus, machine: &str, command: &str) 
     out.push('\n');
     out.push_str(&targets(rows, floor_cpu(Floor::IsNdjson)));
     out
+}
+
+/// The `elapsed_ms` of a JSON report: the walk itself, without process start and contract load.
+fn walk_ms(report: &std::path::Path) -> Option<u64> {
+    let text = std::fs::read_to_string(report).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get("elapsed_ms")?
+        .as_u64()
 }
 
 fn find(rows: &[Measured], role: Role) -> Option<&Summary> {
