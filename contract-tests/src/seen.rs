@@ -26,9 +26,8 @@ pub struct SeenIds {
 impl SeenIds {
     /// The page `id` first appeared on; when it is new, records it as first seen on `page`.
     pub fn first_page_or_insert(&mut self, id: &str, page: usize) -> Option<usize> {
-        let compact = parse_uuid(id).filter(|_| {
-            self.uuids.len() < u32::MAX as usize && u32::try_from(page).is_ok()
-        });
+        let compact = parse_uuid(id)
+            .filter(|_| self.uuids.len() < u32::MAX as usize && u32::try_from(page).is_ok());
         let Some(key) = compact else {
             let key = id.to_ascii_lowercase();
             if let Some(&first) = self.other.get(&key) {

@@ -45,7 +45,11 @@ pub fn run(args: &Args) -> u8 {
         "{} pages, {} sessions, {} failed",
         tally.pages, tally.sessions, tally.failed
     );
-    if tally.failed == 0 { exit::OK } else { exit::FAILED }
+    if tally.failed == 0 {
+        exit::OK
+    } else {
+        exit::FAILED
+    }
 }
 
 #[derive(Default)]

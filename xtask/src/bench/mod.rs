@@ -62,7 +62,10 @@ fn bench(args: &Args) -> Result<(), String> {
         }
     };
     if !Path::new(measure::TIME).exists() {
-        return Err(format!("{} is needed to read CPU time and peak RSS", measure::TIME));
+        return Err(format!(
+            "{} is needed to read CPU time and peak RSS",
+            measure::TIME
+        ));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("building the release binary");
@@ -122,15 +125,23 @@ fn offline_rows(measure: &mut Measure<'_>, xtask: &Path, corpus: &Corpus, dir: &
     let big = corpus.sizes.big_sessions;
     let floor = |target: &str, input: &Path| Job::new(xtask, &["bench-row", target, &path(input)]);
     let verify = |input: &Path, report: &str| {
-        Job::new(xtask, &["verify", "--quiet", "--format", "json", "--output"])
-            .args([path(&dir.join(report)), path(input)])
+        Job::new(
+            xtask,
+            &["verify", "--quiet", "--format", "json", "--output"],
+        )
+        .args([path(&dir.join(report)), path(input)])
     };
     measure(
         Row::new("floor: serde_json → Value", "NDJSON", n, Floor::IsNdjson),
         Ok(floor("value", &corpus.ndjson)),
     );
     measure(
-        Row::new("floor: serde_json → JobSessionPage", "NDJSON", n, Floor::Ndjson),
+        Row::new(
+            "floor: serde_json → JobSessionPage",
+            "NDJSON",
+            n,
+            Floor::Ndjson,
+        ),
         Ok(floor("typed", &corpus.ndjson)),
     );
     measure(
@@ -142,11 +153,22 @@ fn offline_rows(measure: &mut Measure<'_>, xtask: &Path, corpus: &Corpus, dir: &
         Ok(floor("value", &corpus.big_ndjson)),
     );
     measure(
-        Row::new("ours: verify, all rules, JSON report", "NDJSON", n, Floor::Ndjson).ours(),
+        Row::new(
+            "ours: verify, all rules, JSON report",
+            "NDJSON",
+            n,
+            Floor::Ndjson,
+        )
+        .ours(),
         Ok(verify(&corpus.ndjson, "report-ndjson.json")),
     );
     measure(
-        Row::new("ours: verify, all rules, JSON report", "page files", n, Floor::Files),
+        Row::new(
+            "ours: verify, all rules, JSON report",
+            "page files",
+            n,
+            Floor::Files,
+        ),
         Ok(verify(&corpus.walk_dir, "report-files.json")),
     );
     measure(
@@ -170,7 +192,8 @@ fn peer_rows(
     let n = corpus.sizes.sessions;
     let schema = path(&root.join("openapi/jobsessions.schema.json"));
     let scripts = root.join("xtask/bench");
-    let unavailable = |e: &String| -> Result<Job, String> { Err(format!("not installed: {}", first_line(e))) };
+    let unavailable =
+        |e: &String| -> Result<Job, String> { Err(format!("not installed: {}", first_line(e))) };
     let ajv = tools.as_ref().map_err(Clone::clone).map(|t| {
         format!(
             "ajv {} + ajv-formats {}",
@@ -183,7 +206,13 @@ fn peer_rows(
         Err(_) => format!("peer: {fallback}"),
     };
     measure(
-        Row::new(&name(&ajv, "ajv 8 + ajv-formats"), "NDJSON", n, Floor::Ndjson).ajv(),
+        Row::new(
+            &name(&ajv, "ajv 8 + ajv-formats"),
+            "NDJSON",
+            n,
+            Floor::Ndjson,
+        )
+        .ajv(),
         match tools {
             Ok(t) => Ok(Job::new("node", &[])
                 .args([path(&scripts.join("ajv-ndjson.mjs")), schema.clone()])
@@ -199,11 +228,13 @@ fn peer_rows(
     measure(
         Row::new(&name(&cli, "ajv-cli"), "page files", n, Floor::Files),
         match tools {
-            Ok(t) => Ok(Job::new(t.node_tool("ajv"), &["validate", "--spec=draft2020"])
-                .args(["--all-errors", "-c", "ajv-formats", "-s"])
-                .args([schema.clone(), "-d".into()])
-                .args([format!("{}/*.json", path(&corpus.walk_dir))])
-                .in_dir(&t.node_dir())),
+            Ok(t) => Ok(
+                Job::new(t.node_tool("ajv"), &["validate", "--spec=draft2020"])
+                    .args(["--all-errors", "-c", "ajv-formats", "-s"])
+                    .args([schema.clone(), "-d".into()])
+                    .args([format!("{}/*.json", path(&corpus.walk_dir))])
+                    .in_dir(&t.node_dir()),
+            ),
             Err(e) => unavailable(e),
         },
     );
@@ -214,7 +245,12 @@ fn peer_rows(
         )
     });
     measure(
-        Row::new(&name(&python, "Python jsonschema"), "NDJSON", n, Floor::Ndjson),
+        Row::new(
+            &name(&python, "Python jsonschema"),
+            "NDJSON",
+            n,
+            Floor::Ndjson,
+        ),
         match tools {
             Ok(t) => Ok(Job::new(t.python(), &[])
                 .args([path(&scripts.join("jsonschema-ndjson.py")), schema.clone()])
@@ -222,14 +258,17 @@ fn peer_rows(
             Err(e) => unavailable(e),
         },
     );
-    let check = tools.as_ref().map_err(Clone::clone).map(|t| {
-        format!(
-            "check-jsonschema {}",
-            t.python_version("check-jsonschema")
-        )
-    });
+    let check = tools
+        .as_ref()
+        .map_err(Clone::clone)
+        .map(|t| format!("check-jsonschema {}", t.python_version("check-jsonschema")));
     measure(
-        Row::new(&name(&check, "check-jsonschema"), "page files", n, Floor::Files),
+        Row::new(
+            &name(&check, "check-jsonschema"),
+            "page files",
+            n,
+            Floor::Files,
+        ),
         match tools {
             Ok(t) => page_files(&corpus.walk_dir).map(|files| {
                 Job::new(t.python_tool("check-jsonschema"), &["--schemafile"])
@@ -264,7 +303,13 @@ fn live_rows(measure: &mut Measure<'_>, xtask: &Path, corpus: &Corpus, dir: &Pat
             let job = mock.as_ref().map_err(Clone::clone).map(|mock| {
                 let mut job = Job::new(xtask, &["verify", "--quiet", "--format", "json"])
                     .args(["--output".into(), path(&report)])
-                    .args(["--server", mock.url.as_str(), "--job", mock.job.as_str(), "--page-size"])
+                    .args([
+                        "--server",
+                        mock.url.as_str(),
+                        "--job",
+                        mock.job.as_str(),
+                        "--page-size",
+                    ])
                     .args([page_size.to_string()])
                     .env("VBO_USERNAME", &credentials.user)
                     .env("VBO_PASSWORD", &credentials.password);

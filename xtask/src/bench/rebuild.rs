@@ -28,7 +28,10 @@ pub fn measure(root: &Path, cargo: &str, runs: usize, logs: &Path) -> Result<Sum
     let build = Job::new(cargo, &["build", "--quiet", "-p", "vbo-client"]).in_dir(root);
     let warm = measure::run_once(&build, &logs.join("client-build-warm"))?;
     if warm.code != 0 {
-        return Err(format!("cargo build -p vbo-client failed (see {})", logs.display()));
+        return Err(format!(
+            "cargo build -p vbo-client failed (see {})",
+            logs.display()
+        ));
     }
     let path = root.join("openapi/vbo-v5.yaml");
     let original =
@@ -41,7 +44,10 @@ pub fn measure(root: &Path, cargo: &str, runs: usize, logs: &Path) -> Result<Sum
         std::fs::write(&restore.path, changed).map_err(|e| e.to_string())?;
         let sample = measure::run_once(&build, &logs.join("client-build"))?;
         if sample.code != 0 {
-            return Err(format!("cargo build -p vbo-client failed (see {})", logs.display()));
+            return Err(format!(
+                "cargo build -p vbo-client failed (see {})",
+                logs.display()
+            ));
         }
         samples.push(sample);
     }
