@@ -3,18 +3,30 @@
 //! `cargo build -p vbo-client`; the document is restored byte for byte afterwards, on error too.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::measure::{self, Job, Sample, Summary};
 
-/// Puts the document's original bytes back when dropped.
+/// Puts the document's original bytes and modification time back when dropped.
 struct Restore {
     path: PathBuf,
     original: Vec<u8>,
+    modified: Option<SystemTime>,
 }
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        if let Err(e) = std::fs::write(&self.path, &self.original) {
+        // The old mtime too: otherwise every later build (the next bench's release build
+        // included) regenerates and recompiles the client and everything above it.
+        let restored =
+            std::fs::write(&self.path, &self.original).and_then(|()| match self.modified {
+                Some(time) => std::fs::File::options()
+                    .write(true)
+                    .open(&self.path)?
+                    .set_modified(time),
+                None => Ok(()),
+            });
+        if let Err(e) = restored {
             eprintln!(
                 "error: could not restore {}: {e}; restore it with git checkout",
                 self.path.display()
@@ -36,7 +48,12 @@ pub fn measure(root: &Path, cargo: &str, runs: usize, logs: &Path) -> Result<Sum
     let path = root.join("openapi/vbo-v5.yaml");
     let original =
         std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let restore = Restore { path, original };
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let restore = Restore {
+        path,
+        original,
+        modified,
+    };
     let mut samples: Vec<Sample> = Vec::new();
     for run in 0..runs.max(1) {
         let mut changed = restore.original.clone();
