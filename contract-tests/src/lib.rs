@@ -25,6 +25,7 @@ pub mod recorded;
 pub mod report;
 pub mod rules;
 pub mod schema;
+mod seen;
 pub mod verify;
 
 pub use contract::{Contract, ContractError};

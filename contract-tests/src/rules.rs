@@ -7,6 +7,7 @@ use chrono::DateTime;
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
+use crate::seen::SeenIds;
 
 /// What the client asked for, when known; rules that compare against it are skipped otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,18 +77,21 @@ pub fn page(page: &Value, request: &Request, out: &mut Vec<Finding>) {
     };
     let mut first_index: HashMap<String, usize> = HashMap::new();
     for (i, session) in results.iter().enumerate() {
-        let here = format!("/results/{i}");
+        // Pointers are spelled out only for findings: formatting one per session cost more
+        // than the rules themselves on a valid page.
+        let here = |rest: &str| format!("/results/{i}{rest}");
         times(session, &here, out);
         links(session, &here, request, out);
         if let Some(id) = session.get("id").and_then(Value::as_str) {
-            if let Some(first) = first_index.get(&id.to_ascii_lowercase()) {
+            let key = id.to_ascii_lowercase();
+            if let Some(first) = first_index.get(&key) {
                 out.push(Finding::new(
                     Rule::DuplicateSessionId,
-                    format!("{here}/id"),
+                    here("/id"),
                     format!("session id {id} already appears at /results/{first} on this page"),
                 ));
             } else {
-                first_index.insert(id.to_ascii_lowercase(), i);
+                first_index.insert(key, i);
             }
         }
     }
@@ -169,7 +173,7 @@ fn path_segments(href: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
-fn times(session: &Value, here: &str, out: &mut Vec<Finding>) {
+fn times(session: &Value, here: &dyn Fn(&str) -> String, out: &mut Vec<Finding>) {
     let parse = |name: &str| {
         session
             .get(name)
@@ -182,7 +186,7 @@ fn times(session: &Value, here: &str, out: &mut Vec<Finding>) {
     {
         out.push(Finding::new(
             Rule::EndBeforeCreation,
-            format!("{here}/endTime"),
+            here("/endTime"),
             format!("the session ended ({ended}) before it was created ({created})"),
         ));
     }
@@ -190,39 +194,47 @@ fn times(session: &Value, here: &str, out: &mut Vec<Finding>) {
     if let (Some(status @ ("Running" | "Queued")), Some(end)) = (status, end) {
         out.push(Finding::new(
             Rule::EndWhileRunning,
-            format!("{here}/endTime"),
+            here("/endTime"),
             format!("a {status} session has an endTime ({end})"),
         ));
     }
 }
 
-fn links(session: &Value, here: &str, request: &Request, out: &mut Vec<Finding>) {
+fn links(
+    session: &Value,
+    here: &dyn Fn(&str) -> String,
+    request: &Request,
+    out: &mut Vec<Finding>,
+) {
     if let (Some(id), Some(href)) = (
         session.get("id").and_then(Value::as_str),
-        session.pointer("/_links/self/href").and_then(Value::as_str),
+        link_href(session, "self"),
     ) && !path_segments(href)
         .iter()
         .any(|s| s.eq_ignore_ascii_case(id))
     {
         out.push(Finding::new(
             Rule::SelfLinkMismatch,
-            format!("{here}/_links/self/href"),
+            here("/_links/self/href"),
             format!("the self link {href} does not name the session's id {id}"),
         ));
     }
-    if let (Some(job), Some(href)) = (
-        request.job_id.as_deref(),
-        session.pointer("/_links/job/href").and_then(Value::as_str),
-    ) && !path_segments(href)
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(job))
+    if let (Some(job), Some(href)) = (request.job_id.as_deref(), link_href(session, "job"))
+        && !path_segments(href)
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(job))
     {
         out.push(Finding::new(
             Rule::JobLinkMismatch,
-            format!("{here}/_links/job/href"),
+            here("/_links/job/href"),
             format!("the job link {href} does not name the requested job {job}"),
         ));
     }
+}
+
+/// `session._links.{name}.href` as a string: `Value::pointer` would allocate for every token.
+fn link_href<'v>(session: &'v Value, name: &str) -> Option<&'v str> {
+    session.get("_links")?.get(name)?.get("href")?.as_str()
 }
 
 fn short_page_with_next(page: &PageFacts, number: usize, pointer: &str) -> Finding {
@@ -240,7 +252,7 @@ fn short_page_with_next(page: &PageFacts, number: usize, pointer: &str) -> Findi
 /// The state the walk rules keep across the pages of one job: seen ids and the expected offset.
 #[derive(Debug, Default)]
 pub struct Walk {
-    seen: HashMap<String, usize>,
+    seen: SeenIds,
     previous: Option<PageFacts>,
     pages: usize,
     start_offset: Option<u64>,
@@ -320,17 +332,13 @@ impl Walk {
         }
         for (i, id) in facts.ids.iter().enumerate() {
             let Some(id) = id else { continue };
-            let key = id.to_ascii_lowercase();
-            match self.seen.get(&key) {
-                Some(&first_page) if first_page != page_number => out.push(Finding::new(
+            match self.seen.first_page_or_insert(id, page_number) {
+                Some(first_page) if first_page != page_number => out.push(Finding::new(
                     Rule::DuplicateSessionId,
                     format!("/results/{i}/id"),
                     format!("session id {id} already appeared on page {first_page} of this walk"),
                 )),
-                Some(_) => {}
-                None => {
-                    self.seen.insert(key, page_number);
-                }
+                _ => {}
             }
         }
         self.pages = page_number;

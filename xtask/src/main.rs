@@ -1,6 +1,7 @@
 //! `cargo xtask`: the command line teams and CI use. Argument parsing and wiring only; the
 //! work is done by `vbo-client` and `vbo-contract-tests`.
 
+mod bench;
 mod codegen;
 mod conformance;
 mod lint;
@@ -54,6 +55,11 @@ enum Command {
     Mock(mock::Args),
     /// Check the contract with outside tools (spec validators, ajv, Schemathesis, Prism).
     Conformance(conformance::Args),
+    /// Measure verification and client throughput against the parse floor and peer validators.
+    Bench(bench::Args),
+    /// One parse-floor row of `bench`, in a process of its own.
+    #[command(hide = true)]
+    BenchRow(bench::floor::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,8 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::BenchRow(args) => bench::floor::run(&args),
     };
     ExitCode::from(code)
 }
