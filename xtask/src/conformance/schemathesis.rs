@@ -68,10 +68,13 @@ async fn one_run(
     let job = mock.job_ids()[0].clone();
     let base = mock.base_url().to_owned();
     let tool = tools.python_tool("schemathesis");
+    // Schemathesis keeps a cache (`.schemathesis/`) in its working directory: keep it in ours.
+    let workdir = tools.dir.clone();
     let config_file = root.join("xtask/conformance/schemathesis.toml");
     let document = root.join("openapi/vbo-v5.yaml");
     let output = tokio::task::spawn_blocking(move || {
         Command::new(tool)
+            .current_dir(workdir)
             .arg("--config-file")
             .arg(config_file)
             .arg("run")
