@@ -34,8 +34,8 @@ impl std::fmt::Display for CodegenError {
 
 impl std::error::Error for CodegenError {}
 
-/// The generator settings shared by the build and by `xtask codegen`.
-pub fn settings() -> GenerationSettings {
+/// The settings both generations share (strict `types` and lenient `wire`).
+fn base_settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -45,8 +45,14 @@ pub fn settings() -> GenerationSettings {
         .with_inner_type(quote!(crate::auth::Bearer))
         // Ordered maps keep serialisation (and so snapshots) deterministic.
         .with_map_type("::std::collections::BTreeMap")
-        .with_derive("PartialEq")
-        .with_derive("schemars::JsonSchema");
+        .with_derive("PartialEq");
+    settings
+}
+
+/// The generator settings shared by the build and by `xtask codegen`.
+pub fn settings() -> GenerationSettings {
+    let mut settings = base_settings();
+    settings.with_derive("schemars::JsonSchema");
     settings
 }
 
@@ -103,14 +109,8 @@ pub fn generate_wire(spec_yaml: &str) -> Result<String, CodegenError> {
             "the lenient copy of {SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"
         ))
     })?;
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Positional)
-        .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::auth::Bearer))
-        .with_map_type("::std::collections::BTreeMap")
-        .with_derive("PartialEq")
-        .with_replacement(WIRE_COUNT_SCHEMA, "crate::open::Count", std::iter::empty());
+    let mut settings = base_settings();
+    settings.with_replacement(WIRE_COUNT_SCHEMA, "crate::open::Count", std::iter::empty());
     for name in &open_enums {
         settings.with_replacement(
             name,
