@@ -176,11 +176,6 @@ impl Contract {
         self.validator_for_status(status).is_some()
     }
 
-    /// The declared status codes of the job-sessions operation, as written in the document.
-    pub fn declared_statuses(&self) -> impl Iterator<Item = &str> {
-        self.validators.keys().map(String::as_str)
-    }
-
     /// A standalone JSON Schema for the component schema `name`, if the document has it.
     pub fn component_schema(&self, name: &str) -> Option<Value> {
         let root = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });

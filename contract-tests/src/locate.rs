@@ -66,14 +66,6 @@ pub fn offsets_of(text: &[u8], pointers: &[&str]) -> HashMap<String, usize> {
     found
 }
 
-/// The start positions of the values at `pointers` in the JSON `text`.
-pub fn locate_all(text: &[u8], pointers: &[&str]) -> HashMap<String, Position> {
-    let found: Vec<(String, usize)> = offsets_of(text, pointers).into_iter().collect();
-    let offsets: Vec<usize> = found.iter().map(|(_, o)| *o).collect();
-    let positions = positions_of_offsets(text, &offsets);
-    found.into_iter().map(|(p, _)| p).zip(positions).collect()
-}
-
 struct Scanner<'t> {
     text: &'t [u8],
     at: usize,
@@ -232,7 +224,11 @@ mod tests {
     #[test]
     fn finds_nested_values_on_their_lines() {
         let text = b"{\n  \"a\": [1,\n    {\"b~/\": \"x\"}],\n  \"c\": null\n}";
-        let found = locate_all(text, &["/a/1/b~0~1", "/c", "", "/missing"]);
+        let offsets = offsets_of(text, &["/a/1/b~0~1", "/c", "", "/missing"]);
+        let found: HashMap<String, Position> = offsets
+            .iter()
+            .map(|(p, &o)| (p.clone(), position_of_offset(text, o)))
+            .collect();
         assert_eq!(
             found["/a/1/b~0~1"],
             Position {

@@ -9,7 +9,7 @@ use jsonschema::{JsonType, Validator};
 use serde_json::Value;
 
 use crate::contract::{Contract, is_json_media_type};
-use crate::finding::{Finding, Rule, Severity};
+use crate::finding::{Finding, Rule};
 use crate::locate;
 use crate::rules::{self, PageFacts, Request};
 
@@ -344,13 +344,6 @@ fn locate_findings(body: &[u8], findings: &mut [Finding], snippets: bool) {
     findings.sort_by(|a, b| {
         (a.position, b.severity, &a.pointer).cmp(&(b.position, a.severity, &b.pointer))
     });
-}
-
-/// Whether `findings` holds an error (warnings allowed) or, with `deny_warnings`, anything.
-pub fn fails(findings: &[Finding], deny_warnings: bool) -> bool {
-    findings
-        .iter()
-        .any(|f| f.severity == Severity::Error || deny_warnings)
 }
 
 #[cfg(test)]
