@@ -4,8 +4,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use vbo_contract::live::{self, PageSource, RawPage, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
-use vbo_contract::{ContentType, Contract, Finding, Request, Response, Rule, Verifier, Walk};
+use vbo_contract::report::Report;
+use vbo_contract::{Contract, Finding, Rule, Verifier};
 
 const USER: &str = "vbo-admin";
 const PASSWORD: &str = "mock-password";
@@ -69,8 +71,32 @@ async fn fetch(client: &reqwest::Client, url: &str, token: &str) -> Fetched {
     }
 }
 
-/// Walks a job by offset and limit (as clients should, D10), verifying every page; stops at the
-/// first page without `next`, at a page that is not JSON, or after `max_pages`.
+/// Pages straight from the mock with one token and no retries, so every response it sends is
+/// judged (a 429 included).
+struct RawSource<'a> {
+    client: &'a reqwest::Client,
+    base: String,
+    token: &'a str,
+}
+
+impl PageSource for RawSource<'_> {
+    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
+        let url = format!(
+            "{}/v5/Jobs/{job_id}/JobSessions?offset={offset}&limit={limit}",
+            self.base
+        );
+        let page = fetch(self.client, &url, self.token).await;
+        Ok(RawPage {
+            url,
+            status: page.status,
+            content_type: page.content_type,
+            body: page.body,
+        })
+    }
+}
+
+/// Walks a job through the project's own walk (`live::walk_job`: offset and limit, D10),
+/// returning each page's findings and the sessions seen.
 async fn walk(
     client: &reqwest::Client,
     server: &MockServer,
@@ -81,44 +107,27 @@ async fn walk(
 ) -> (Vec<Vec<Finding>>, usize) {
     let contract = Contract::embedded().unwrap();
     let verifier = Verifier::new(&contract);
-    let mut walk = Walk::new(Some(0));
-    let mut pages = Vec::new();
-    let mut sessions = 0;
-    let mut offset = 0;
-    for _ in 0..max_pages {
-        let url = format!(
-            "{}/v5/Jobs/{job}/JobSessions?offset={offset}&limit={limit}",
-            server.base_url()
-        );
-        let page = fetch(client, &url, token).await;
-        let response = Response {
-            status: page.status,
-            content_type: page
-                .content_type
-                .as_deref()
-                .map_or(ContentType::Missing, ContentType::Value),
-            body: &page.body,
-        };
-        let request = Request {
-            job_id: Some(job.to_owned()),
-            offset: Some(offset),
-            limit: Some(limit),
-        };
-        let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
-        sessions += verdict.sessions;
-        pages.push(verdict.findings);
-        let has_next = serde_json::from_slice::<Value>(&page.body)
-            .ok()
-            .is_some_and(|v| v.pointer("/_links/next").is_some());
-        if !has_next {
-            break;
-        }
-        offset += limit;
-    }
-    if let Some(last) = pages.last_mut() {
-        walk.finish(last);
-    }
-    (pages, sessions)
+    let source = RawSource {
+        client,
+        base: server.base_url().to_owned(),
+        token,
+    };
+    let plan = WalkPlan {
+        page_size: limit,
+        max_pages: Some(max_pages),
+    };
+    let mut report = Report::default();
+    live::walk_job(&verifier, &source, job, plan, &mut report, &mut ()).await;
+    assert!(
+        report.input_problems.is_empty(),
+        "{:?}",
+        report.input_problems
+    );
+    let sessions = report.sessions();
+    (
+        report.entries.into_iter().map(|e| e.findings).collect(),
+        sessions,
+    )
 }
 
 fn all(pages: &[Vec<Finding>]) -> Vec<&Finding> {
