@@ -166,8 +166,11 @@ fn secrets_to_ref(schemas: &mut serde_yaml::Mapping) {
             continue;
         };
         for (name, property) in properties.iter_mut() {
-            let is_string = property.get("type").and_then(serde_yaml::Value::as_str) == Some("string");
-            let named_secret = name.as_str().is_some_and(|n| SECRET_PROPERTIES.contains(&n));
+            let is_string =
+                property.get("type").and_then(serde_yaml::Value::as_str) == Some("string");
+            let named_secret = name
+                .as_str()
+                .is_some_and(|n| SECRET_PROPERTIES.contains(&n));
             let password_format =
                 property.get("format").and_then(serde_yaml::Value::as_str) == Some("password");
             if is_string && (named_secret || password_format) {

@@ -220,9 +220,10 @@ impl Walk {
             log::debug!(
                 "the page at offset {offset} begins with {shifted} session(s) that ended the previous page: the collection shifted (a session started during the walk); skipping them"
             );
-            self.progress
-                .repeats_skipped
-                .fetch_add(u64::try_from(shifted).unwrap_or(u64::MAX), Ordering::Relaxed);
+            self.progress.repeats_skipped.fetch_add(
+                u64::try_from(shifted).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
             page.results.drain(..shifted);
         }
         if let Some(first) = ids.first() {

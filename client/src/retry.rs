@@ -84,7 +84,11 @@ where
         match attempt().await {
             Attempt::Done(outcome) => return outcome,
             Attempt::Renewed(event) => {
-                log::info!("{}: {}; signed in again, sending it again", event.url, event.detail);
+                log::info!(
+                    "{}: {}; signed in again, sending it again",
+                    event.url,
+                    event.detail
+                );
                 log.record(event);
             }
             Attempt::Retry { event, wait, last } => {

@@ -125,7 +125,10 @@ impl TransientRecorder {
 
     /// A copy of the log as it stands.
     pub(crate) fn snapshot(&self) -> TransientLog {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The log as it stands, leaving it empty.

@@ -54,7 +54,10 @@ fn refuses_a_password_over_http_to_another_host_and_says_how_to_opt_in() {
         .unwrap_err();
     assert!(matches!(error, Error::PasswordOverHttp { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("allow_password_over_http(true)"), "{message}");
+    assert!(
+        message.contains("allow_password_over_http(true)"),
+        "{message}"
+    );
     assert!(message.contains("vbo-refused.example"), "{message}");
     assert!(!message.contains(PASSWORD) && !format!("{error:?}").contains(PASSWORD));
 }
@@ -107,7 +110,10 @@ async fn a_password_over_http_to_loopback_is_sent_with_a_warning() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    for url in [format!("http://{address}"), format!("http://localhost:{}", address.port())] {
+    for url in [
+        format!("http://{address}"),
+        format!("http://localhost:{}", address.port()),
+    ] {
         let client = Client::builder(&url)
             .credentials("admin", PASSWORD)
             .build()

@@ -89,7 +89,11 @@ async fn an_endless_page_body_ends_at_the_cap_and_drops_the_connection() {
         .unwrap();
     let started = Instant::now();
     let error = client.fetch_page_raw(JOB, 0, 30).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert_too_large(&error, cap, "/JobSessions");
     assert_dropped(&dropped).await;
     // The typed path and the stream stop the same way.
@@ -108,7 +112,11 @@ async fn an_oversized_content_length_on_a_page_is_refused_before_reading() {
     let client = server.builder().bearer_token("t").build().unwrap();
     let started = Instant::now();
     let error = client.fetch_page_raw(JOB, 0, 30).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_too_large(&error, DEFAULT_MAX_BODY_BYTES, "/JobSessions");
 }
 
@@ -131,7 +139,11 @@ async fn an_endless_token_body_ends_at_the_token_cap() {
         .unwrap();
     let started = Instant::now();
     let error = client.sign_in().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert_too_large(&error, MAX_TOKEN_BODY_BYTES, "/v5/Token");
     assert!(!error.to_string().contains(PASSWORD));
     assert_dropped(&dropped).await;
@@ -155,7 +167,11 @@ async fn an_oversized_content_length_on_the_token_is_refused_before_reading() {
         .unwrap();
     let started = Instant::now();
     let error = client.sign_in().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_too_large(&error, MAX_TOKEN_BODY_BYTES, "/v5/Token");
 }
 
@@ -198,7 +214,11 @@ async fn the_generated_client_alone_is_capped_too() {
     let api = ApiClient::new(&server.url, Bearer::new("t").unwrap());
     let started = Instant::now();
     let error = api.get_job_sessions(&JOB, None, None).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     let mut shown = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(inner) = source {

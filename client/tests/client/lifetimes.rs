@@ -8,7 +8,10 @@ use crate::server::{self, JOB};
 /// Signs in with a server granting `expires_in`, then reads two pages at once.
 async fn two_pages_with(expires_in: i64) -> std::sync::Arc<server::Counters> {
     let server = server::start(server::job_of(3)).await;
-    server.counters.expires_in.store(expires_in, Ordering::SeqCst);
+    server
+        .counters
+        .expires_in
+        .store(expires_in, Ordering::SeqCst);
     let client = server.builder().build().unwrap();
     assert_eq!(client.page(JOB, 0, 30).await.unwrap().results.len(), 3);
     assert_eq!(client.page(JOB, 0, 30).await.unwrap().results.len(), 3);
@@ -19,7 +22,11 @@ async fn two_pages_with(expires_in: i64) -> std::sync::Arc<server::Counters> {
 async fn a_lifetime_near_i64_max_neither_panics_nor_refreshes() {
     for expires_in in [i64::MAX, i64::MAX - 1, 1 << 62, u32::MAX.into()] {
         let counters = two_pages_with(expires_in).await;
-        assert_eq!(counters.password_sign_ins.load(Ordering::SeqCst), 1, "{expires_in}");
+        assert_eq!(
+            counters.password_sign_ins.load(Ordering::SeqCst),
+            1,
+            "{expires_in}"
+        );
         assert_eq!(counters.refreshes.load(Ordering::SeqCst), 0, "{expires_in}");
     }
 }
@@ -28,7 +35,11 @@ async fn a_lifetime_near_i64_max_neither_panics_nor_refreshes() {
 async fn a_zero_or_negative_lifetime_counts_as_one_second_not_as_expired() {
     for expires_in in [0, -1, -3600, i64::MIN] {
         let counters = two_pages_with(expires_in).await;
-        assert_eq!(counters.password_sign_ins.load(Ordering::SeqCst), 1, "{expires_in}");
+        assert_eq!(
+            counters.password_sign_ins.load(Ordering::SeqCst),
+            1,
+            "{expires_in}"
+        );
         assert_eq!(
             counters.refreshes.load(Ordering::SeqCst),
             0,

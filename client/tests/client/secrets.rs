@@ -119,7 +119,10 @@ fn generated_token_types_redact_their_secrets_in_debug() {
     let shown = format!("{request:?} {request:#?}");
     assert_no_secret(&shown);
     assert!(shown.contains("<redacted>"), "{shown}");
-    assert!(shown.contains("administrator"), "the user name is no secret: {shown}");
+    assert!(
+        shown.contains("administrator"),
+        "the user name is no secret: {shown}"
+    );
 
     let body = json!({
         "access_token": "access-TOKEN-SECRET", "token_type": "bearer",
@@ -128,7 +131,11 @@ fn generated_token_types_redact_their_secrets_in_debug() {
     let token: Token = serde_json::from_value(body.clone()).unwrap();
     assert_no_secret(&format!("{token:?} {token:#?}"));
     assert_eq!(token.access_token.expose(), "access-TOKEN-SECRET");
-    assert_eq!(serde_json::to_value(&token).unwrap(), body, "the wire form is unchanged");
+    assert_eq!(
+        serde_json::to_value(&token).unwrap(),
+        body,
+        "the wire form is unchanged"
+    );
     let lenient: vbo_client::wire::Token = serde_json::from_value(body).unwrap();
     assert_no_secret(&format!("{lenient:?}"));
 }

@@ -39,7 +39,9 @@ fn busy(total: u64, started: impl Fn(usize) -> u64 + Send + Sync + 'static) -> s
 
 /// The ids of the old sessions `0..total`, as `server::session` numbers them.
 fn old_ids(total: u64) -> HashSet<Uuid> {
-    (0..total).map(|n| Uuid::from_u128(u128::from(n) + 1)).collect()
+    (0..total)
+        .map(|n| Uuid::from_u128(u128::from(n) + 1))
+        .collect()
 }
 
 #[tokio::test]
@@ -54,7 +56,11 @@ async fn a_session_starting_mid_walk_yields_every_session_once() {
     }
     let unique: HashSet<Uuid> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "no session twice");
-    assert_eq!(unique, old_ids(45), "every session of the walk's start, none lost");
+    assert_eq!(
+        unique,
+        old_ids(45),
+        "every session of the walk's start, none lost"
+    );
     // Pages 2 and 3 each begin with the session that ended the page before.
     assert_eq!(stream.repeats_skipped(), 2);
     assert_eq!(server.counters.gets.load(Ordering::SeqCst), 5);
@@ -79,7 +85,13 @@ async fn pages_alternating_a_b_a_b_are_a_loop() {
     // Echoes each offset, but serves the first two pages in turn, forever.
     let server = server::start(Arc::new(|ask: Ask| {
         let which = (ask.offset / ask.limit) % 2;
-        let mut page = page_of(1_000, Ask { offset: which * ask.limit, ..ask });
+        let mut page = page_of(
+            1_000,
+            Ask {
+                offset: which * ask.limit,
+                ..ask
+            },
+        );
         page["offset"] = json!(ask.offset);
         json_reply(StatusCode::OK, page)
     }))
@@ -95,7 +107,13 @@ async fn pages_alternating_a_b_a_b_are_a_loop() {
         }
     };
     assert!(
-        matches!(error, Error::PageLoop { offset: 20, count: 10 }),
+        matches!(
+            error,
+            Error::PageLoop {
+                offset: 20,
+                count: 10
+            }
+        ),
         "{error:?}"
     );
     assert!(error.to_string().contains("loop"), "{error}");
@@ -165,7 +183,10 @@ async fn a_partial_run_at_the_head_is_not_a_shift() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::DuplicateSession { offset: 10, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::DuplicateSession { offset: 10, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -187,7 +208,10 @@ async fn a_walk_stops_at_its_session_bound() {
         }
     };
     assert!(matches!(error, Error::WalkLimit { limit: 35 }), "{error:?}");
-    assert!(error.to_string().contains("max_sessions_per_walk"), "{error}");
+    assert!(
+        error.to_string().contains("max_sessions_per_walk"),
+        "{error}"
+    );
     assert_eq!(yielded, 30);
     assert_eq!(server.counters.gets.load(Ordering::SeqCst), 4);
 
@@ -198,5 +222,9 @@ async fn a_walk_stops_at_its_session_bound() {
         .build()
         .unwrap();
     let all: Vec<_> = exact.job_sessions(JOB).try_collect().await.unwrap();
-    assert_eq!(all.len(), 100, "a job of exactly the bound is walked in full");
+    assert_eq!(
+        all.len(),
+        100,
+        "a job of exactly the bound is walked in full"
+    );
 }

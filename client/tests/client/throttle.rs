@@ -17,7 +17,10 @@ use crate::server::{PASSWORD, USERNAME};
 
 /// A token endpoint that answers 429 with `Retry-After: retry_after` to its first `throttled`
 /// requests, then grants a token; counts requests.
-async fn throttled_sign_in(throttled: usize, retry_after: &'static str) -> (hostile::Origin, Arc<AtomicUsize>) {
+async fn throttled_sign_in(
+    throttled: usize,
+    retry_after: &'static str,
+) -> (hostile::Origin, Arc<AtomicUsize>) {
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&requests);
     let app = Router::new().route(

@@ -32,12 +32,21 @@ async fn counts_server_errors_and_rate_limits_with_the_first_of_each() {
     let log = client.clone().transient_log();
     assert_eq!(
         log.counts().collect::<Vec<_>>(),
-        [(TransientKind::RateLimited, 1), (TransientKind::ServerError, 2)]
+        [
+            (TransientKind::RateLimited, 1),
+            (TransientKind::ServerError, 2)
+        ]
     );
     assert_eq!(log.total(), 3);
     let first = log.first(TransientKind::ServerError).unwrap();
-    assert!(first.detail.contains("503"), "the first, not the last: {first:?}");
-    assert!(first.url.contains(&format!("/v5/Jobs/{JOB}/JobSessions")), "{first:?}");
+    assert!(
+        first.detail.contains("503"),
+        "the first, not the last: {first:?}"
+    );
+    assert!(
+        first.url.contains(&format!("/v5/Jobs/{JOB}/JobSessions")),
+        "{first:?}"
+    );
     assert!(first.url.contains("offset=0"), "{first:?}");
     let limited = log.first(TransientKind::RateLimited).unwrap();
     assert!(limited.detail.contains("429"), "{limited:?}");
@@ -53,11 +62,17 @@ async fn records_the_re_sign_in_after_a_401() {
     let server = server::start(server::job_of(3)).await;
     let client = server.builder().build().unwrap();
     client.page(JOB, 0, 30).await.unwrap();
-    assert!(client.transient_log().is_empty(), "a first sign-in is no fault");
+    assert!(
+        client.transient_log().is_empty(),
+        "a first sign-in is no fault"
+    );
     server.counters.revoke_access_tokens();
     client.page(JOB, 0, 30).await.unwrap();
     let log = client.transient_log();
-    assert_eq!(log.counts().collect::<Vec<_>>(), [(TransientKind::ReSignIn, 1)]);
+    assert_eq!(
+        log.counts().collect::<Vec<_>>(),
+        [(TransientKind::ReSignIn, 1)]
+    );
     let event = log.first(TransientKind::ReSignIn).unwrap();
     assert!(event.detail.contains("401"), "{event:?}");
     assert_no_secret(&format!("{log:?}"));
@@ -111,7 +126,12 @@ async fn clones_share_one_log() {
 }
 
 fn assert_no_secret(text: &str) {
-    for secret in [server::PASSWORD, "TOKEN-SECRET", "REFRESH-SECRET", "ready-made-SECRET"] {
+    for secret in [
+        server::PASSWORD,
+        "TOKEN-SECRET",
+        "REFRESH-SECRET",
+        "ready-made-SECRET",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked in: {text}");
     }
 }
