@@ -235,6 +235,35 @@ mod tests {
     }
 
     #[test]
+    fn classifies_throttling_apart_for_the_token_endpoint() {
+        let kind = |status: u16, operation| {
+            transient_status(StatusCode::from_u16(status).unwrap(), operation)
+        };
+        assert_eq!(
+            kind(429, Operation::SignIn),
+            Some(TransientKind::SignInThrottled)
+        );
+        assert_eq!(kind(429, Operation::Page), Some(TransientKind::RateLimited));
+        for status in [502, 503, 504] {
+            for operation in [Operation::SignIn, Operation::Page] {
+                assert_eq!(kind(status, operation), Some(TransientKind::ServerError));
+            }
+        }
+        for status in [200, 301, 400, 401, 404, 500, 501, 505] {
+            assert_eq!(kind(status, Operation::SignIn), None, "{status}");
+            assert_eq!(kind(status, Operation::Page), None, "{status}");
+        }
+        assert_eq!(
+            status_detail(StatusCode::TOO_MANY_REQUESTS, &headers("2")),
+            "HTTP 429 Too Many Requests, Retry-After 2 s"
+        );
+        assert_eq!(
+            status_detail(StatusCode::BAD_GATEWAY, &HeaderMap::new()),
+            "HTTP 502 Bad Gateway"
+        );
+    }
+
+    #[test]
     fn ignores_an_unreadable_retry_after() {
         assert_eq!(retry_after(&headers("soon")), None);
     }
