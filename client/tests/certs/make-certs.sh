@@ -2,7 +2,8 @@
 # Regenerates the TLS test certificates of client/tests/client/tls.rs with the openssl CLI
 # (OpenSSL 3.x): made by another tool than the code under test, as a real server's would be.
 # The keys are for these tests only. Run from anywhere: `sh client/tests/certs/make-certs.sh`.
-# Certificates are valid until 2099-12-31 (GeneralizedTime) except expired.pem (2020).
+# Certificates are valid until 2099-12-31 (GeneralizedTime) except expired.pem (2020, UTCTime)
+# and not-yet-valid.pem (from 2090).
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -23,9 +24,10 @@ openssl req -x509 $p256 -keyout cn-only.key -out cn-only.pem -days "$days" -subj
 openssl req -x509 $p256 -keyout other-self-signed.key -out other-self-signed.pem -days "$days" \
     -subj "/CN=vbo01 self-signed" -addext "$san"
 
-# (d) A self-signed certificate for another host only.
+# (d) A self-signed certificate for another host only. Its CN says localhost, which must not
+# count: with a subjectAltName present, the common name is never looked at.
 openssl req -x509 $p256 -keyout other-host.key -out other-host.pem -days "$days" \
-    -subj "/CN=vbo02.example" -addext "subjectAltName=DNS:vbo02.example"
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:vbo02.example"
 
 # (b) An end-entity self-signed certificate WITHOUT basicConstraints, RSA, as Windows'
 # New-SelfSignedCertificate makes it (key usage, server+client EKU, SAN).
@@ -76,7 +78,8 @@ openssl x509 -req -in "$tmp/leaf.csr" -CA "$tmp/intermediate.pem" -CAkey "$tmp/i
 cat "$tmp/leaf.pem" "$tmp/intermediate.pem" > chain.pem
 openssl verify -CAfile root.pem -untrusted "$tmp/intermediate.pem" "$tmp/leaf.pem"
 
-# (e) Expired: self-signed, valid in 2020 only. `openssl ca` is the CLI that sets past dates.
+# (e) Expired: self-signed, valid in 2020 only; and one not valid before 2090. `openssl ca` is
+# the CLI that sets such dates.
 mkdir "$tmp/ca"
 : > "$tmp/ca/index.txt"
 cat > "$tmp/ca.cnf" <<CNF
@@ -101,6 +104,10 @@ echo 01 > "$tmp/ca/serial"
 openssl req $p256 -keyout expired.key -out "$tmp/expired.csr" -subj "/CN=vbo01 expired"
 openssl ca -batch -config "$tmp/ca.cnf" -selfsign -keyfile expired.key -in "$tmp/expired.csr" \
     -startdate 20200101000000Z -enddate 20201231235959Z -notext -out expired.pem
+openssl req $p256 -keyout not-yet-valid.key -out "$tmp/not-yet-valid.csr" -subj "/CN=vbo01 future"
+openssl ca -batch -config "$tmp/ca.cnf" -selfsign -keyfile not-yet-valid.key \
+    -in "$tmp/not-yet-valid.csr" -startdate 20900101000000Z -enddate 20991231235959Z -notext \
+    -out not-yet-valid.pem
 rm -f root.srl "$tmp"/*.srl
 
 # Pins of ca-true.pem, computed by openssl for the pinning tests (one a line):

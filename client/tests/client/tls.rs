@@ -32,14 +32,18 @@ const END_ENTITY_KEY: &str = include_str!("../certs/end-entity.key");
 const CHAIN: &str = include_str!("../certs/chain.pem");
 const LEAF_KEY: &str = include_str!("../certs/leaf.key");
 const ROOT: &str = include_str!("../certs/root.pem");
-/// Self-signed for vbo02.example only.
+/// Self-signed for vbo02.example only (subjectAltName), with `CN=localhost`.
 const OTHER_HOST: &str = include_str!("../certs/other-host.pem");
 const OTHER_HOST_KEY: &str = include_str!("../certs/other-host.key");
 /// Self-signed, valid in 2020 only.
 const EXPIRED: &str = include_str!("../certs/expired.pem");
 const EXPIRED_KEY: &str = include_str!("../certs/expired.key");
+/// Self-signed, valid from 2090 on.
+const NOT_YET_VALID: &str = include_str!("../certs/not-yet-valid.pem");
+const NOT_YET_VALID_KEY: &str = include_str!("../certs/not-yet-valid.key");
 /// Same subject and names as `ca-true.pem`, another key.
 const OTHER_SELF_SIGNED: &str = include_str!("../certs/other-self-signed.pem");
+const OTHER_SELF_SIGNED_KEY: &str = include_str!("../certs/other-self-signed.key");
 const OTHER_SELF_SIGNED_PIN: &str = include_str!("../certs/other-self-signed.pins");
 /// `CN=localhost` and no subjectAltName at all.
 const CN_ONLY: &str = include_str!("../certs/cn-only.pem");
@@ -68,6 +72,15 @@ impl ResolvesServerCert for Counting {
 }
 
 async fn serve(chain_pem: &str, key_pem: &str) -> Served {
+    serve_with(chain_pem, key_pem, rustls::DEFAULT_VERSIONS).await
+}
+
+/// [`serve`] limited to the TLS `versions` given.
+async fn serve_with(
+    chain_pem: &str,
+    key_pem: &str,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Served {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let provider = rustls::crypto::CryptoProvider::get_default()
         .expect("a provider")
@@ -76,10 +89,17 @@ async fn serve(chain_pem: &str, key_pem: &str) -> Served {
         .collect::<Result<Vec<_>, _>>()
         .expect("PEM chain");
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("PEM key");
-    let key = CertifiedKey::from_der(chain, key, &provider).expect("key matches certificate");
+    // `new`, not `from_der`: the impostor test signs with a key that is not the certificate's.
+    let key = CertifiedKey::new(
+        chain,
+        provider
+            .key_provider
+            .load_private_key(key)
+            .expect("usable key"),
+    );
     let handshakes = Arc::new(AtomicUsize::new(0));
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .expect("TLS versions")
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(Counting {
@@ -233,6 +253,15 @@ async fn refuses_a_supplied_or_pinned_certificate_for_another_host() {
             "{message}"
         );
     }
+    // Its common name says localhost, but with a subjectAltName the common name never counts.
+    let by_name = format!("https://localhost:{}", served.port);
+    let message = served
+        .refused(&by_name, |b| b.add_root_certificate(OTHER_HOST))
+        .await;
+    assert!(
+        message.contains("certificate not valid for name \"localhost\""),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -254,6 +283,16 @@ async fn refuses_a_supplied_or_pinned_certificate_that_has_expired() {
             "{message}"
         );
     }
+    let served = serve(NOT_YET_VALID, NOT_YET_VALID_KEY).await;
+    let message = served
+        .refused(&served.url(), |b| b.add_root_certificate(NOT_YET_VALID))
+        .await;
+    assert!(
+        message.contains("certificate not valid yet")
+            && message.contains("not valid before 3786912000")
+            && message.contains("validity period"),
+        "the message names the start (2090-01-01T00:00:00Z): {message}"
+    );
 }
 
 #[tokio::test]
@@ -268,6 +307,28 @@ async fn refuses_a_different_self_signed_certificate_with_the_same_names() {
         message.contains("not trusted here") && message.contains("--ca-cert"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn refuses_an_impostor_that_presents_the_trusted_certificate_without_its_key() {
+    // The handshake signature is made with another key than the certificate's, in TLS 1.3
+    // and in TLS 1.2 (each has its own signature check).
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let served = serve_with(CA_TRUE, OTHER_SELF_SIGNED_KEY, &[version]).await;
+        for trust in [
+            Box::new(|b: ClientBuilder| b.add_root_certificate(CA_TRUE))
+                as Box<dyn FnOnce(ClientBuilder) -> ClientBuilder>,
+            Box::new(|b: ClientBuilder| b.pin_sha256(ca_true_pin(0))),
+        ] {
+            let message = served.refused(&served.url(), trust).await;
+            assert!(message.contains("BadSignature"), "{version:?}: {message}");
+        }
+        // The genuine server of each version passes, so the refusal above is the signature's.
+        serve_with(CA_TRUE, CA_TRUE_KEY, &[version])
+            .await
+            .accepted(|b| b.add_root_certificate(CA_TRUE))
+            .await;
+    }
 }
 
 #[tokio::test]
