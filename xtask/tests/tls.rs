@@ -37,7 +37,7 @@ async fn tls_proxy(upstream: std::net::SocketAddr) -> u16 {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 // A handshake the client refuses ends here; nothing reaches the mock.
-                let Ok((mut tls, ())) = acceptor.accept(stream, ()).await else {
+                let Ok((mut tls, _)) = acceptor.accept(stream, ()).await else {
                     return;
                 };
                 if let Ok(mut plain) = tokio::net::TcpStream::connect(upstream).await {
