@@ -178,6 +178,17 @@ impl Served {
     }
 }
 
+/// Trust added to a client builder.
+type Trust = Box<dyn FnOnce(ClientBuilder) -> ClientBuilder>;
+
+/// The two explicit trusts in `pem`: supplied as a certificate, and pinned by its SHA-256.
+fn supplied_or_pinned(pem: &'static str) -> [Trust; 2] {
+    [
+        Box::new(move |b: ClientBuilder| b.add_root_certificate(pem)),
+        Box::new(move |b: ClientBuilder| b.pin_sha256(certificate_sha256_hex(pem))),
+    ]
+}
+
 /// The `n`th line of openssl's pins of `ca-true.pem`.
 fn ca_true_pin(n: usize) -> &'static str {
     CA_TRUE_PINS.lines().nth(n).expect("pin line").trim()
@@ -237,11 +248,7 @@ async fn trusts_a_chain_through_an_intermediate_through_its_root_only() {
 #[tokio::test]
 async fn refuses_a_supplied_or_pinned_certificate_for_another_host() {
     let served = serve(OTHER_HOST, OTHER_HOST_KEY).await;
-    for trust in [
-        Box::new(|b: ClientBuilder| b.add_root_certificate(OTHER_HOST))
-            as Box<dyn FnOnce(ClientBuilder) -> ClientBuilder>,
-        Box::new(|b: ClientBuilder| b.pin_sha256(certificate_sha256_hex(OTHER_HOST))),
-    ] {
+    for trust in supplied_or_pinned(OTHER_HOST) {
         let message = served.refused(&served.url(), trust).await;
         assert!(
             message.contains("certificate not valid for name \"127.0.0.1\"")
@@ -267,11 +274,7 @@ async fn refuses_a_supplied_or_pinned_certificate_for_another_host() {
 #[tokio::test]
 async fn refuses_a_supplied_or_pinned_certificate_that_has_expired() {
     let served = serve(EXPIRED, EXPIRED_KEY).await;
-    for trust in [
-        Box::new(|b: ClientBuilder| b.add_root_certificate(EXPIRED))
-            as Box<dyn FnOnce(ClientBuilder) -> ClientBuilder>,
-        Box::new(|b: ClientBuilder| b.pin_sha256(certificate_sha256_hex(EXPIRED))),
-    ] {
+    for trust in supplied_or_pinned(EXPIRED) {
         let message = served.refused(&served.url(), trust).await;
         assert!(
             message.contains("certificate expired")
@@ -315,11 +318,7 @@ async fn refuses_an_impostor_that_presents_the_trusted_certificate_without_its_k
     // and in TLS 1.2 (each has its own signature check).
     for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
         let served = serve_with(CA_TRUE, OTHER_SELF_SIGNED_KEY, &[version]).await;
-        for trust in [
-            Box::new(|b: ClientBuilder| b.add_root_certificate(CA_TRUE))
-                as Box<dyn FnOnce(ClientBuilder) -> ClientBuilder>,
-            Box::new(|b: ClientBuilder| b.pin_sha256(ca_true_pin(0))),
-        ] {
+        for trust in supplied_or_pinned(CA_TRUE) {
             let message = served.refused(&served.url(), trust).await;
             assert!(message.contains("BadSignature"), "{version:?}: {message}");
         }
