@@ -663,6 +663,57 @@ mod tests {
         assert_eq!(der::time(0x04, b"700101000000Z"), None);
     }
 
+    /// The DER of the first certificate of a PEM fixture.
+    fn der(pem: &str) -> Vec<u8> {
+        CertificateDer::from_pem_slice(pem.as_bytes())
+            .expect("PEM")
+            .as_ref()
+            .to_vec()
+    }
+
+    #[test]
+    fn reads_the_fields_of_openssl_made_certificates() {
+        let ca_true = der(include_str!("../tests/certs/ca-true.pem"));
+        let fields = Fields::parse(&ca_true).expect("readable");
+        assert!(fields.has_subject_alt_name);
+        assert_eq!(fields.common_name, Some("vbo01 self-signed"));
+        assert!(fields.not_before < fields.not_after);
+        // 2099-12-30/31, whatever day the fixtures were made.
+        assert!((4_102_185_600..4_102_444_800).contains(&fields.not_after));
+        // The public key's digest is the one openssl computed for curl's pin form.
+        let pins = include_str!("../tests/certs/ca-true.pins");
+        let openssl = pins.lines().next().expect("a pin").trim();
+        assert_eq!(
+            format!("sha256//{}", BASE64.encode(sha256(fields.public_key))),
+            openssl
+        );
+
+        let cn_only = der(include_str!("../tests/certs/cn-only.pem"));
+        let fields = Fields::parse(&cn_only).expect("readable");
+        assert!(!fields.has_subject_alt_name);
+        assert_eq!(fields.common_name, Some("localhost"));
+
+        let expired = der(include_str!("../tests/certs/expired.pem"));
+        let fields = Fields::parse(&expired).expect("readable");
+        assert_eq!(
+            (fields.not_before, fields.not_after),
+            (1_577_836_800, 1_609_459_199)
+        );
+    }
+
+    #[test]
+    fn truncated_or_damaged_certificates_never_panic() {
+        let certificate = der(include_str!("../tests/certs/end-entity.pem"));
+        for end in 0..certificate.len() {
+            assert!(Fields::parse(&certificate[..end]).is_none(), "{end}");
+        }
+        for at in 0..certificate.len() {
+            let mut damaged = certificate.clone();
+            damaged[at] ^= 0xff;
+            let _ = Fields::parse(&damaged);
+        }
+    }
+
     #[test]
     fn malformed_certificates_are_refused_without_panic() {
         assert!(Fields::parse(&[]).is_none());
