@@ -17,6 +17,7 @@ pub mod open;
 mod paginate;
 mod raw;
 pub mod retry;
+mod tls;
 mod token;
 pub mod wire;
 
