@@ -215,7 +215,10 @@ fn realistic_sessions_are_newest_first_with_at_most_an_active_head_and_bounded_c
                 chrono::DateTime::parse_from_rfc3339(session["creationTime"].as_str().unwrap())
                     .unwrap();
             if let Some(newer) = previous {
-                assert!(created < newer, "seed {seed} index {index}: not newest first");
+                assert!(
+                    created < newer,
+                    "seed {seed} index {index}: not newest first"
+                );
             }
             previous = Some(created);
             let active = matches!(session["status"].as_str(), Some("Running" | "Queued"));
@@ -223,7 +226,10 @@ fn realistic_sessions_are_newest_first_with_at_most_an_active_head_and_bounded_c
             active_heads += usize::from(active);
             let mut integers = Vec::new();
             collect_integers(session, &mut integers);
-            assert!(integers.iter().all(|n| (0..1 << 50).contains(n)), "{session}");
+            assert!(
+                integers.iter().all(|n| (0..1 << 50).contains(n)),
+                "{session}"
+            );
             let href = session["_links"]["self"]["href"].as_str().unwrap();
             assert!(href.starts_with("https://vbo01.example.local:4443/v5/jobsessions/"));
         }
@@ -236,12 +242,23 @@ fn realistic_sessions_are_newest_first_with_at_most_an_active_head_and_bounded_c
             )
             .findings;
         assert!(findings.is_empty(), "{findings:?}");
-        let keys: HashSet<&str> = page.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, HashSet::from(["offset", "limit", "results", "_links"]));
+        let keys: HashSet<&str> = page
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            HashSet::from(["offset", "limit", "results", "_links"])
+        );
     }
     assert!((1..40).contains(&active_heads), "{active_heads}");
     // The seeded API's default is still the whole schema.
-    assert_eq!(Generator::new(&contract).unwrap().mode(), GeneratorMode::Edge);
+    assert_eq!(
+        Generator::new(&contract).unwrap().mode(),
+        GeneratorMode::Edge
+    );
     assert_eq!("edge".parse(), Ok(GeneratorMode::Edge));
     assert_eq!("realistic".parse(), Ok(GeneratorMode::Realistic));
     assert!("odd".parse::<GeneratorMode>().is_err());
@@ -262,7 +279,8 @@ fn realistic_data_still_shows_what_the_document_adds() {
     let session = document
         .pointer_mut("/components/schemas/JobSession")
         .unwrap();
-    session["properties"]["retryCount"] = json!({"type": "integer", "format": "int64", "minimum": 3});
+    session["properties"]["retryCount"] =
+        json!({"type": "integer", "format": "int64", "minimum": 3});
     session["required"]
         .as_array_mut()
         .unwrap()

@@ -75,10 +75,7 @@ async fn get(url: &str, token: &str) -> (u16, Value) {
         .expect("answered");
     let status = response.status().as_u16();
     let body = response.bytes().await.expect("a body");
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or(Value::Null),
-    )
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// Every session of `job`, page by page (offset and limit), as the server lists them.
@@ -148,7 +145,11 @@ fn assert_realistic(sessions: &[Value], base: &str, job: &str) {
         assert_eq!(id, id.to_ascii_lowercase(), "lower-case ids");
         let links = session["_links"].as_object().unwrap();
         let relations: BTreeSet<&str> = links.keys().map(String::as_str).collect();
-        assert_eq!(relations, BTreeSet::from(["job", "log", "self"]), "{session}");
+        assert_eq!(
+            relations,
+            BTreeSet::from(["job", "log", "self"]),
+            "{session}"
+        );
         let job = job.to_ascii_lowercase();
         assert_eq!(
             links["self"]["href"],
@@ -162,7 +163,11 @@ fn assert_realistic(sessions: &[Value], base: &str, job: &str) {
         assert_eq!(links["job"]["href"], format!("{base}/v5/jobs/{job}"));
         let created = session["creationTime"].as_str().unwrap();
         // The seed's form: seven fractional digits and `Z`.
-        assert_eq!(created.len(), "2020-12-13T22:00:00.5852401Z".len(), "{created}");
+        assert_eq!(
+            created.len(),
+            "2020-12-13T22:00:00.5852401Z".len(),
+            "{created}"
+        );
         assert!(created.ends_with('Z'), "{created}");
         let created = chrono::DateTime::parse_from_rfc3339(created).unwrap();
         if let Some(newer) = previous {
@@ -171,12 +176,15 @@ fn assert_realistic(sessions: &[Value], base: &str, job: &str) {
         previous = Some(created);
         let status = session["status"].as_str().unwrap();
         let active = matches!(status, "Running" | "Queued");
-        assert!(!active || index == 0, "active session at {index}: {session}");
+        assert!(
+            !active || index == 0,
+            "active session at {index}: {session}"
+        );
         if active {
             assert!(session.get("endTime").is_none_or(Value::is_null));
         } else {
-            let end = chrono::DateTime::parse_from_rfc3339(session["endTime"].as_str().unwrap())
-                .unwrap();
+            let end =
+                chrono::DateTime::parse_from_rfc3339(session["endTime"].as_str().unwrap()).unwrap();
             assert!(end >= created && end - created <= chrono::Duration::hours(9));
         }
         let progress = session["progress"].as_i64().unwrap();
@@ -238,7 +246,10 @@ async fn the_default_data_is_shaped_like_the_vendors_example() {
     for status in ["Warning", "Failed", "Stopped"] {
         assert!(statuses.get(status).is_some_and(|n| *n > 0), "{statuses:?}");
     }
-    assert!(active_heads >= 1 && active_heads < 12, "{active_heads} active heads");
+    assert!(
+        active_heads >= 1 && active_heads < 12,
+        "{active_heads} active heads"
+    );
     // And it verifies clean, page by page.
     let contract = Contract::embedded().unwrap();
     let verifier = Verifier::new(&contract);
@@ -251,7 +262,15 @@ async fn the_default_data_is_shaped_like_the_vendors_example() {
         page_size: 70,
         max_pages: None,
     };
-    live::walk_job(&verifier, &source, &server.job_ids()[0], plan, &mut report, &mut ()).await;
+    live::walk_job(
+        &verifier,
+        &source,
+        &server.job_ids()[0],
+        plan,
+        &mut report,
+        &mut (),
+    )
+    .await;
     let findings: Vec<_> = report.entries.iter().flat_map(|e| &e.findings).collect();
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(report.sessions(), 400);
@@ -275,7 +294,10 @@ async fn edge_data_keeps_the_edge_cases_on_request() {
     let job = server.job_ids()[0].clone();
     let sessions = all_sessions(&server, &job, &token).await;
     let text: String = sessions.iter().map(Value::to_string).collect();
-    assert!(text.contains("\"/v6/jobsessions/"), "relative v6-style links");
+    assert!(
+        text.contains("\"/v6/jobsessions/"),
+        "relative v6-style links"
+    );
     assert!(text.contains("\"details\""), "a details relation");
     let huge = sessions
         .iter()
@@ -361,19 +383,21 @@ async fn a_busy_job_starts_sessions_between_page_requests() {
     let second = ids(&page(10).await);
     assert!(first.iter().all(|id| !second.contains(id)), "no shift yet");
     let third = page(20).await;
-    assert_eq!(ids(&third)[0], second[9], "page 3 begins with the tail of page 2");
+    assert_eq!(
+        ids(&third)[0],
+        second[9],
+        "page 3 begins with the tail of page 2"
+    );
     let head = page(0).await;
     let head_ids = ids(&head);
     assert!(!first.contains(&head_ids[0]), "a new session at the head");
     assert_eq!(head_ids[1..], first[..9], "the rest moved down by one");
-    let newest = chrono::DateTime::parse_from_rfc3339(
-        head["results"][0]["creationTime"].as_str().unwrap(),
-    )
-    .unwrap();
-    let before = chrono::DateTime::parse_from_rfc3339(
-        head["results"][1]["creationTime"].as_str().unwrap(),
-    )
-    .unwrap();
+    let newest =
+        chrono::DateTime::parse_from_rfc3339(head["results"][0]["creationTime"].as_str().unwrap())
+            .unwrap();
+    let before =
+        chrono::DateTime::parse_from_rfc3339(head["results"][1]["creationTime"].as_str().unwrap())
+            .unwrap();
     assert!(newest > before, "the new session is the newest");
     // A walk sees the collection move: today's verifier calls it a duplicate id.
     let contract = Contract::embedded().unwrap();
@@ -448,8 +472,7 @@ async fn sign_in_is_throttled_with_the_declared_429_and_retry_after() {
             .is_some(),
         "the contract declares 429 on sign-in (D18)"
     );
-    let token_error =
-        contract::compile(&contract.component_schema("TokenError").unwrap()).unwrap();
+    let token_error = contract::compile(&contract.component_schema("TokenError").unwrap()).unwrap();
     let mut refusals = Vec::new();
     for _ in 0..2 {
         let (status, retry_after, body) = token_at(&server, "/v5/Token").await;
@@ -470,7 +493,10 @@ async fn sign_in_is_throttled_with_the_declared_429_and_retry_after() {
     assert!((1..=60).contains(&wait), "{wait}");
     refusals.push(body);
     for body in &refusals {
-        assert!(token_error.is_valid(body), "{body} is not the declared TokenError");
+        assert!(
+            token_error.is_valid(body),
+            "{body} is not the declared TokenError"
+        );
         assert!(body["error_description"].is_string());
     }
     server.shutdown().await.unwrap();

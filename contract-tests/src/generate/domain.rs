@@ -17,7 +17,12 @@ pub(crate) fn with_total(mut page: Value, total: u64) -> Value {
 
 /// Writes the hrefs of a session's links from its id and job: v5 absolute URLs, and now and
 /// then v6-style relative paths (D10).
-pub(crate) fn set_session_links(map: &mut Map<String, Value>, job_id: &str, host: &str, noise: u64) {
+pub(crate) fn set_session_links(
+    map: &mut Map<String, Value>,
+    job_id: &str,
+    host: &str,
+    noise: u64,
+) {
     let id = map
         .get("id")
         .and_then(Value::as_str)

@@ -30,11 +30,11 @@ mod strategy;
 pub(crate) use domain::unique_id;
 use domain::{set_session_links, stamp_id, with_total};
 pub use realistic::GeneratorMode;
-pub use seed::{SEED_LEN, draw};
 use seed::{ID_SALT, JOB_SALT, PAGE_SALT, SESSION_SALT, mix, runner, seed_bytes};
+pub use seed::{SEED_LEN, draw};
 pub use shape::{ObjectShape, Property, Shape, json_type, shape_of};
-pub use strategy::{date_time, render_time, strategy, uuid};
 use strategy::{HOSTS, object_strategy, render_uuid};
+pub use strategy::{date_time, render_time, strategy, uuid};
 
 /// Why generators could not be derived from a contract.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -223,7 +223,11 @@ pub(crate) fn session(session: &mut Value, shape: &Shape, seed: u64, job_id: &st
     let active = matches!(status.as_str(), "Running" | "Queued");
     // Finished sessions took between 30 s and most of the interval (at most 8 hours).
     let longest = (schedule.interval * 4 / 5).clamp(60, 8 * 3600);
-    let duration = if active { 0 } else { dice.log_range(30, longest) };
+    let duration = if active {
+        0
+    } else {
+        dice.log_range(30, longest)
+    };
     if let Some(id) = map.get_mut("id").and_then(|v| match v {
         Value::String(s) => Some(s),
         _ => None,

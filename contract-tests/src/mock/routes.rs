@@ -56,7 +56,10 @@ impl Route {
 /// without regard to ASCII case, `{name}` segments captured (non-empty). One trailing slash is
 /// allowed. The captured values, in order.
 pub(crate) fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut wanted = template.split('/');
     let mut given = path.split('/');
     let mut params = Vec::new();
@@ -108,7 +111,8 @@ async fn dispatch(State(state): State<Arc<MockState>>, request: Request) -> Resp
 
 /// Reads `offset` and `limit` (D9); `Err` is the 400's message.
 pub(super) fn paging(query: &HashMap<String, String>) -> Result<(u64, u64), String> {
-    let read = |name: &str, default: u64, min: u64, max: u64| match query.get(name) {
+    let read = |name: &str, default: u64, min: u64, max: u64| {
+        match query.get(name) {
         None => Ok(default),
         Some(text) => text
             .trim()
@@ -120,6 +124,7 @@ pub(super) fn paging(query: &HashMap<String, String>) -> Result<(u64, u64), Stri
                     "The value '{text}' is not valid for {name}: expected an integer from {min} to {max}."
                 )
             }),
+    }
     };
     Ok((
         read("offset", 0, 0, i32::MAX as u64)?,

@@ -116,9 +116,8 @@ pub(super) fn token(state: &MockState, form: Option<HashMap<String, String>>) ->
     {
         return throttled(&state.config.token_quota, wait);
     }
-    let refuse = |error: &str, description: &str| {
-        token_error(StatusCode::BAD_REQUEST, error, description)
-    };
+    let refuse =
+        |error: &str, description: &str| token_error(StatusCode::BAD_REQUEST, error, description);
     let Some(form) = form else {
         return refuse(
             "invalid_request",
