@@ -247,7 +247,7 @@ async fn the_default_data_is_shaped_like_the_vendors_example() {
         assert!(statuses.get(status).is_some_and(|n| *n > 0), "{statuses:?}");
     }
     assert!(
-        active_heads >= 1 && active_heads < 12,
+        (1..12).contains(&active_heads),
         "{active_heads} active heads"
     );
     // And it verifies clean, page by page.
