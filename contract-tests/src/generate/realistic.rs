@@ -284,9 +284,44 @@ pub(crate) fn session(session: &mut Value, shape: &Shape, seed: u64, job_id: &st
         dice.pick(BOTTLENECKS)
     };
     statistics.insert("bottleneck".to_owned(), Value::from(bottleneck));
-    map.insert("statistics".to_owned(), Value::Object(statistics));
+    let order = [
+        "processingRateBytesPS",
+        "processingRateItemsPS",
+        "readRateBytesPS",
+        "writeRateBytesPS",
+        "transferredDataBytes",
+        "processedObjects",
+        "bottleneck",
+    ];
+    map.insert(
+        "statistics".to_owned(),
+        Value::Object(in_order(statistics, &order)),
+    );
+    let order = [
+        "id",
+        "creationTime",
+        "endTime",
+        "progress",
+        "status",
+        "statistics",
+        "_links",
+    ];
+    *map = in_order(std::mem::take(map), &order);
 
     cap_integers(session, shape);
+}
+
+/// `map` with the properties named in `order` first, in that order (the seed example's), then
+/// the rest as they were.
+fn in_order(mut map: Map<String, Value>, order: &[&str]) -> Map<String, Value> {
+    let mut ordered = Map::new();
+    for name in order {
+        if let Some(value) = map.remove(*name) {
+            ordered.insert((*name).to_owned(), value);
+        }
+    }
+    ordered.extend(map);
+    ordered
 }
 
 /// Sets the session's `self`, `log` and `job` links, absolute and lower-case on `host`, as the
