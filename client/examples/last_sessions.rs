@@ -25,6 +25,10 @@ struct Args {
     /// Trust this PEM certificate (the server's self-signed one) besides the system's roots.
     #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
+    /// Trust only a server certificate with this SHA-256 pin (repeatable): sha256//BASE64 of its
+    /// public key, as curl's --pinnedpubkey, or the certificate's SHA-256 as hex or base64.
+    #[arg(long = "pin-sha256", value_name = "PIN")]
+    pin_sha256: Vec<String>,
     /// Do not verify the server's certificate (lab use only: exposes the credentials).
     #[arg(long)]
     insecure: bool,
@@ -90,6 +94,9 @@ fn client(args: &Args) -> Result<Client, String> {
         let pem =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         builder = builder.add_root_certificate(pem);
+    }
+    for pin in &args.pin_sha256 {
+        builder = builder.pin_sha256(pin.as_str());
     }
     if args.insecure {
         eprintln!("warning: --insecure: the server's certificate is not verified");

@@ -352,6 +352,12 @@ Absolute in v5, relative from v6 (D10).
         pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
         ///Always `bearer`.
         pub token_type: ::std::string::String,
+        ///Name of the signed-in user, as the server spells it (D19).
+        #[serde(
+            rename = "userName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_name: ::std::option::Option<::std::string::String>,
     }
     ///OAuth 2.0 style error of a refused grant.
     #[derive(
@@ -593,6 +599,9 @@ Sends a `POST` request to `/v5/Token`
             400u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -656,6 +665,9 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {

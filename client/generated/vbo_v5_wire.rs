@@ -129,6 +129,9 @@ pub struct Token {
     pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
     ///Always `bearer`.
     pub token_type: ::std::string::String,
+    ///Name of the signed-in user, as the server spells it (D19).
+    #[serde(rename = "userName", skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_name: ::std::option::Option<::std::string::String>,
 }
 ///OAuth 2.0 style error of a refused grant.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

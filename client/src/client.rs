@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::origin;
 use crate::raw::{self, RawPage};
 use crate::retry::{self, Attempt, Operation, RetryPolicy};
+use crate::tls;
 use crate::token::TokenKeeper;
 use crate::transient::{TransientEvent, TransientKind, TransientLog, TransientRecorder};
 use crate::wire;
@@ -40,6 +41,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     user_agent: String,
     root_certificates: Vec<Vec<u8>>,
+    pins: Vec<String>,
     accept_invalid_certificates: bool,
     retry: RetryPolicy,
     page_size: u32,
@@ -58,6 +60,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("root_certificates", &self.root_certificates.len())
+            .field("pins", &self.pins)
             .field(
                 "accept_invalid_certificates",
                 &self.accept_invalid_certificates,
@@ -138,8 +141,22 @@ impl ClientBuilder {
 
     /// Trusts the PEM certificate(s) in `pem` besides the system's roots, e.g. the
     /// self-signed certificate a backup server ships with. Checked by [`Self::build`].
+    ///
+    /// A server that presents one of these certificates byte for byte is trusted even when
+    /// it is marked as a CA (`openssl req -x509` makes them so), as curl does; its host name
+    /// or IP address and its validity period are still checked.
     pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Trusts only a server certificate with this SHA-256 pin (repeatable; any pin matches):
+    /// `sha256//BASE64` of its public key (curl's `--pinnedpubkey` form), or the certificate's
+    /// SHA-256 as 64 hex digits (colons allowed) or base64; `;` separates several. A matching
+    /// certificate needs no CA; its host name or IP address and its validity period are still
+    /// checked. Forms are checked by [`Self::build`].
+    pub fn pin_sha256(mut self, pin: impl Into<String>) -> Self {
+        self.pins.push(pin.into());
         self
     }
 
@@ -203,23 +220,31 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent);
+        let mut certificates = Vec::new();
         for (index, pem) in self.root_certificates.iter().enumerate() {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::InvalidInput(format!("root certificate #{} is not PEM: {e}", index + 1))
+            let bundle = tls::parse_certificates(pem).map_err(|why| {
+                Error::InvalidInput(format!("root certificate #{} {why}", index + 1))
             })?;
-            if certificates.is_empty() {
-                return Err(Error::InvalidInput(format!(
-                    "root certificate #{} holds no PEM certificate",
-                    index + 1
-                )));
-            }
-            http = http.tls_certs_merge(certificates);
+            certificates.extend(bundle);
+        }
+        let mut pins = Vec::new();
+        for (index, pin) in self.pins.iter().enumerate() {
+            let parsed = tls::parse_pins(pin)
+                .map_err(|why| Error::InvalidInput(format!("pin #{}: {why}", index + 1)))?;
+            pins.extend(parsed);
         }
         if self.accept_invalid_certificates {
             log::warn!(
-                "TLS certificate verification is OFF for {base}: anyone on the network path can read the credentials and tokens; trust the server's certificate with add_root_certificate instead"
+                "TLS certificate verification is OFF for {base}: anyone on the network path can read the credentials and tokens; trust the server's certificate with add_root_certificate or pin_sha256 instead"
             );
             http = http.tls_danger_accept_invalid_certs(true);
+        } else if !certificates.is_empty() || !pins.is_empty() {
+            // Without supplied certificates or pins, reqwest's own configuration (the platform
+            // verifier) is the same as ours, so it is left alone.
+            let config = tls::client_config(certificates, pins).map_err(|why| {
+                Error::InvalidInput(format!("the TLS configuration cannot be built: {why}"))
+            })?;
+            http = http.tls_backend_preconfigured(config);
         }
         let http = http
             .build()
@@ -298,6 +323,7 @@ impl Client {
             timeout: Duration::from_secs(60),
             user_agent: concat!("vbo-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             root_certificates: Vec::new(),
+            pins: Vec::new(),
             accept_invalid_certificates: false,
             retry: RetryPolicy::default(),
             page_size: DEFAULT_PAGE_SIZE,

@@ -24,9 +24,9 @@ pub enum Error {
     InvalidInput(String),
 
     /// No HTTP response came back: DNS, connection, TLS handshake or certificate failure.
-    #[error(
-        "could not reach {url}: {cause}; check the address, the network, and for https the server's certificate (see add_root_certificate)"
-    )]
+    /// For a TLS failure the message says which fix applies (`--ca-cert`, `--pin-sha256` or a
+    /// proper certificate).
+    #[error("could not reach {url}: {cause}; {}", transport_hint(.source))]
     Transport {
         /// The URL the request was for.
         url: String,
@@ -178,6 +178,13 @@ pub enum Error {
         /// The bound, in sessions.
         limit: u64,
     },
+}
+
+/// What a caller can do when no response came back: the TLS fix when TLS failed.
+fn transport_hint(source: &reqwest::Error) -> &'static str {
+    crate::tls::advice(source).unwrap_or(
+        "check the address, the network, and for https the server's certificate (see add_root_certificate)",
+    )
 }
 
 /// What a caller can do about an error status.

@@ -19,6 +19,7 @@ mod origin;
 mod paginate;
 mod raw;
 pub mod retry;
+mod tls;
 mod token;
 mod transient;
 pub mod wire;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use vbo_contract::generate::Generator;
+use vbo_contract::generate::{Generator, GeneratorMode};
 use vbo_contract::{Contract, Response, Verifier, Walk, contract};
 
 fn embedded() -> Contract {
@@ -196,4 +196,164 @@ fn sessions_generate_quickly() {
     assert_eq!(sessions.len() as u64, count);
     eprintln!("{count} sessions in {elapsed:?}");
     assert!(elapsed.as_secs() < budget, "{elapsed:?}");
+}
+
+#[test]
+fn realistic_sessions_are_newest_first_with_at_most_an_active_head_and_bounded_counters() {
+    let contract = embedded();
+    let generator = Generator::new(&contract)
+        .unwrap()
+        .with_mode(GeneratorMode::Realistic)
+        .with_base_url("https://vbo01.example.local:4443");
+    let mut active_heads = 0;
+    for seed in 0..40u64 {
+        let job = generator.job_ids(seed, 1).remove(0);
+        let sessions = generator.sessions(seed, &job, 0..150);
+        let mut previous = None;
+        for (index, session) in sessions.iter().enumerate() {
+            let created =
+                chrono::DateTime::parse_from_rfc3339(session["creationTime"].as_str().unwrap())
+                    .unwrap();
+            if let Some(newer) = previous {
+                assert!(
+                    created < newer,
+                    "seed {seed} index {index}: not newest first"
+                );
+            }
+            previous = Some(created);
+            let active = matches!(session["status"].as_str(), Some("Running" | "Queued"));
+            assert!(!active || index == 0, "seed {seed}: active at {index}");
+            active_heads += usize::from(active);
+            let mut integers = Vec::new();
+            collect_integers(session, &mut integers);
+            assert!(
+                integers.iter().all(|n| (0..1 << 50).contains(n)),
+                "{session}"
+            );
+            let href = session["_links"]["self"]["href"].as_str().unwrap();
+            assert!(href.starts_with("https://vbo01.example.local:4443/v5/jobsessions/"));
+        }
+        // Pages of realistic data verify clean.
+        let page = generator.page(seed, &job, 0, 150, 150);
+        let findings = Verifier::new(&contract)
+            .verify(
+                &Response::body(&serde_json::to_vec(&page).unwrap()),
+                &Default::default(),
+            )
+            .findings;
+        assert!(findings.is_empty(), "{findings:?}");
+        let keys: HashSet<&str> = page
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            HashSet::from(["offset", "limit", "results", "_links"])
+        );
+    }
+    assert!((1..40).contains(&active_heads), "{active_heads}");
+    // The seeded API's default is still the whole schema.
+    assert_eq!(
+        Generator::new(&contract).unwrap().mode(),
+        GeneratorMode::Edge
+    );
+    assert_eq!("edge".parse(), Ok(GeneratorMode::Edge));
+    assert_eq!("realistic".parse(), Ok(GeneratorMode::Realistic));
+    assert!("odd".parse::<GeneratorMode>().is_err());
+}
+
+fn collect_integers(value: &Value, out: &mut Vec<i64>) {
+    match value {
+        Value::Number(n) => out.push(n.as_i64().unwrap_or(i64::MAX)),
+        Value::Array(items) => items.iter().for_each(|v| collect_integers(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_integers(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn realistic_data_still_shows_what_the_document_adds() {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    let session = document
+        .pointer_mut("/components/schemas/JobSession")
+        .unwrap();
+    session["properties"]["retryCount"] =
+        json!({"type": "integer", "format": "int64", "minimum": 3});
+    session["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("retryCount"));
+    document
+        .pointer_mut("/components/schemas/JobSessionStatus/enum")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(json!("Retrying"));
+    let changed = Contract::from_document(document, "changed").unwrap();
+    let generator = Generator::new(&changed)
+        .unwrap()
+        .with_mode(GeneratorMode::Realistic);
+    let sessions = generator.sessions(3, "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001", 0..400);
+    assert!(sessions.iter().any(|s| s["status"] == "Retrying"));
+    for session in &sessions {
+        let retries = session["retryCount"].as_i64().unwrap();
+        assert!((3..10_000_000).contains(&retries), "{session}");
+    }
+}
+
+#[test]
+fn the_strategies_reach_the_rule_boundaries() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let contract = embedded();
+    let generator = Generator::new(&contract).unwrap();
+    let verifier = Verifier::new(&contract);
+    let job = "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001".to_owned();
+    let page_of = |session: &Value| {
+        serde_json::to_vec(&json!({"offset": 0, "limit": 1, "results": [session]})).unwrap()
+    };
+    let mut runner = TestRunner::deterministic();
+    // A session that ends the instant it starts is clean (`end-before-creation` needs `<`).
+    let sessions = generator.session_strategy(job.clone());
+    let mut equal = 0;
+    for _ in 0..400 {
+        let session = sessions.new_tree(&mut runner).unwrap().current();
+        if session["endTime"].is_string() && session["endTime"] == session["creationTime"] {
+            equal += 1;
+            let findings = verifier
+                .verify(&Response::body(&page_of(&session)), &Default::default())
+                .findings;
+            assert!(findings.is_empty(), "{session}: {findings:?}");
+        }
+    }
+    assert!(equal > 0, "no session with endTime == creationTime");
+    // Running and Queued sessions with an end draw exactly the warning, at the end.
+    let active = generator.active_with_end_strategy(job);
+    let mut statuses = HashSet::new();
+    for _ in 0..200 {
+        let session = active.new_tree(&mut runner).unwrap().current();
+        statuses.insert(session["status"].as_str().unwrap().to_owned());
+        let findings = verifier
+            .verify(&Response::body(&page_of(&session)), &Default::default())
+            .findings;
+        let seen: Vec<_> = findings
+            .iter()
+            .map(|f| (f.rule.id(), f.severity, f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [(
+                "end-while-running",
+                vbo_contract::Severity::Warning,
+                "/results/0/endTime"
+            )],
+            "{session}"
+        );
+    }
+    assert_eq!(
+        statuses,
+        HashSet::from(["Running".to_owned(), "Queued".to_owned()])
+    );
 }

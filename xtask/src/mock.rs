@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use vbo_contract::generate::GeneratorMode;
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 
 use crate::exit;
@@ -31,6 +32,10 @@ pub struct Args {
     /// Break the contract (or stress clients) in one way.
     #[arg(long, value_name = "KIND")]
     fault: Option<Fault>,
+    /// The data: `realistic` (shaped like the vendor's example) or `edge` (the whole schema,
+    /// edge cases included).
+    #[arg(long, value_name = "MODE", default_value = "realistic")]
+    data: GeneratorMode,
 }
 
 /// Runs the command; returns the exit code.
@@ -46,6 +51,7 @@ pub fn run(args: &Args) -> u8 {
             seed: args.seed,
             fault: args.fault,
             address: Some(args.addr),
+            data: args.data,
             ..MockConfig::default()
         };
         let (user, password) = (config.user.clone(), config.password.clone());

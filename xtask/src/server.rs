@@ -19,6 +19,11 @@ pub struct ServerArgs {
     /// Trust this PEM certificate (the server's self-signed certificate or its CA).
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Trust only a server certificate with this SHA-256 pin (repeatable): sha256//BASE64 of
+    /// its public key (curl's --pinnedpubkey form), or the certificate's SHA-256 as hex or base64.
+    /// Host name and validity are still checked; no CA is needed.
+    #[arg(long = "pin-sha256", value_name = "PIN")]
+    pub pin_sha256: Vec<String>,
     /// Accept any certificate, unverified (dangerous: only for a server you know).
     #[arg(long)]
     pub insecure: bool,
@@ -92,6 +97,9 @@ pub fn client(
         let pem = std::fs::read(path)
             .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
         builder = builder.add_root_certificate(pem);
+    }
+    for pin in &args.pin_sha256 {
+        builder = builder.pin_sha256(pin.as_str());
     }
     if let Some(pem) = extra_ca {
         builder = builder.add_root_certificate(pem.as_bytes());

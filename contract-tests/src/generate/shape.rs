@@ -1,0 +1,287 @@
+//! The schema shape model: a JSON Schema node reduced to what generation and mutation need.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::GenerateError;
+
+/// One schema node reduced to what generation (and mutation) needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// `type: null`.
+    Null,
+    /// `type: boolean`.
+    Boolean,
+    /// `type: integer` with its inclusive bounds.
+    Integer {
+        /// Smallest value.
+        min: i64,
+        /// Largest value.
+        max: i64,
+    },
+    /// `type: number` with its bounds.
+    Number {
+        /// Smallest value.
+        min: f64,
+        /// Largest value.
+        max: f64,
+    },
+    /// `type: string`, with its `format` if any.
+    String {
+        /// The `format` keyword.
+        format: Option<String>,
+        /// `minLength`.
+        min_length: usize,
+        /// `maxLength` (capped for generation).
+        max_length: usize,
+    },
+    /// `enum`: one of these values.
+    Enum(Vec<Value>),
+    /// `type: array`.
+    Array {
+        /// The items' shape.
+        items: Box<Shape>,
+        /// `minItems`.
+        min: usize,
+        /// `maxItems` (capped for generation).
+        max: usize,
+    },
+    /// `type: object`.
+    Object(ObjectShape),
+    /// One of several shapes (a type list such as `["integer", "null"]`, `anyOf`, `oneOf`).
+    OneOf(Vec<Shape>),
+    /// No constraint.
+    Any,
+}
+
+/// The properties of an object shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectShape {
+    /// Declared properties, in document order.
+    pub properties: Vec<Property>,
+    /// The shape of other properties when `additionalProperties` is a schema (a map).
+    pub additional: Option<Box<Shape>>,
+}
+
+/// One declared property of an object shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    /// The property name.
+    pub name: String,
+    /// Its shape.
+    pub shape: Shape,
+    /// Whether the object must have it.
+    pub required: bool,
+}
+
+impl ObjectShape {
+    /// The declared property `name`.
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+}
+
+impl Shape {
+    /// The JSON Schema type names this shape accepts.
+    pub fn json_types(&self) -> Vec<&'static str> {
+        match self {
+            Shape::Null => vec!["null"],
+            Shape::Boolean => vec!["boolean"],
+            Shape::Integer { .. } => vec!["integer"],
+            Shape::Number { .. } => vec!["number", "integer"],
+            Shape::String { .. } => vec!["string"],
+            Shape::Enum(values) => {
+                let mut types: Vec<_> = values.iter().map(json_type).collect();
+                types.dedup();
+                types
+            }
+            Shape::Array { .. } => vec!["array"],
+            Shape::Object(_) => vec!["object"],
+            Shape::OneOf(shapes) => shapes.iter().flat_map(Shape::json_types).collect(),
+            Shape::Any => vec![
+                "null", "boolean", "integer", "number", "string", "array", "object",
+            ],
+        }
+    }
+
+    /// The variant of a `OneOf` that `value` belongs to (the shape itself otherwise).
+    pub fn variant_for(&self, value: &Value) -> &Shape {
+        match self {
+            Shape::OneOf(shapes) => shapes
+                .iter()
+                .find(|s| s.json_types().contains(&json_type(value)))
+                .map_or(self, |s| s.variant_for(value)),
+            _ => self,
+        }
+    }
+
+    /// The object shape, if this is one.
+    pub fn as_object(&self) -> Option<&ObjectShape> {
+        match self {
+            Shape::Object(object) => Some(object),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON Schema type name of a value.
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+const MAX_DEPTH: usize = 32;
+/// Generated arrays and strings without an upper bound stay short.
+const OPEN_ARRAY_MAX: usize = 4;
+const OPEN_STRING_MAX: usize = 24;
+
+/// Reduces a JSON Schema node (resolving `$ref`s against `root`) to a [`Shape`].
+pub fn shape_of(root: &Value, node: &Value) -> Result<Shape, GenerateError> {
+    compile(root, node, 0, "#")
+}
+
+fn compile(root: &Value, node: &Value, depth: usize, at: &str) -> Result<Shape, GenerateError> {
+    if depth > MAX_DEPTH {
+        return Err(GenerateError::TooDeep(MAX_DEPTH, at.to_owned()));
+    }
+    let Value::Object(node) = node else {
+        // `true` or `{}`-like boolean schemas: anything.
+        return Ok(Shape::Any);
+    };
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let target = reference
+            .strip_prefix('#')
+            .and_then(|p| root.pointer(p))
+            .ok_or_else(|| GenerateError::Reference(reference.to_owned()))?;
+        return compile(root, target, depth + 1, reference);
+    }
+    if let Some(Value::Array(values)) = node.get("enum") {
+        return Ok(Shape::Enum(values.clone()));
+    }
+    if let Some(Value::Array(all)) = node.get("allOf")
+        && let [only] = all.as_slice()
+    {
+        return compile(root, only, depth + 1, at);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(options)) = node.get(key) {
+            let shapes = options
+                .iter()
+                .map(|o| compile(root, o, depth + 1, at))
+                .collect::<Result<_, _>>()?;
+            return Ok(Shape::OneOf(shapes));
+        }
+    }
+    let mut types: Vec<&str> = match node.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if node.get("nullable") == Some(&Value::Bool(true)) && !types.contains(&"null") {
+        types.push("null");
+    }
+    if types.is_empty() {
+        if node.contains_key("properties") || node.contains_key("additionalProperties") {
+            types.push("object");
+        } else if node.contains_key("items") {
+            types.push("array");
+        } else {
+            return Ok(Shape::Any);
+        }
+    }
+    let shapes = types
+        .iter()
+        .map(|t| typed(root, node, t, depth, at))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match <[Shape; 1]>::try_from(shapes) {
+        Ok([one]) => one,
+        Err(many) => Shape::OneOf(many),
+    })
+}
+
+fn typed(
+    root: &Value,
+    node: &Map<String, Value>,
+    kind: &str,
+    depth: usize,
+    at: &str,
+) -> Result<Shape, GenerateError> {
+    let number = |key: &str| node.get(key).and_then(Value::as_f64);
+    let count = |key: &str| node.get(key).and_then(Value::as_u64).map(|n| n as usize);
+    Ok(match kind {
+        "null" => Shape::Null,
+        "boolean" => Shape::Boolean,
+        "integer" => {
+            let mut min = number("minimum").map_or(i64::MIN, |m| m.ceil() as i64);
+            let mut max = number("maximum").map_or(i64::MAX, |m| m.floor() as i64);
+            if let Some(m) = number("exclusiveMinimum") {
+                min = min.max(m.floor() as i64 + 1);
+            }
+            if let Some(m) = number("exclusiveMaximum") {
+                max = max.min(m.ceil() as i64 - 1);
+            }
+            Shape::Integer { min, max }
+        }
+        "number" => Shape::Number {
+            min: number("minimum").unwrap_or(-1e9),
+            max: number("maximum").unwrap_or(1e9),
+        },
+        "string" => {
+            let min_length = count("minLength").unwrap_or(0);
+            Shape::String {
+                format: node
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                min_length,
+                max_length: count("maxLength").unwrap_or(min_length + OPEN_STRING_MAX),
+            }
+        }
+        "array" => {
+            let items = match node.get("items") {
+                Some(items) => compile(root, items, depth + 1, at)?,
+                None => Shape::Any,
+            };
+            let min = count("minItems").unwrap_or(0);
+            Shape::Array {
+                items: Box::new(items),
+                min,
+                max: count("maxItems").unwrap_or(min + OPEN_ARRAY_MAX),
+            }
+        }
+        "object" => {
+            let required: HashSet<&str> = node
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut properties = Vec::new();
+            if let Some(Value::Object(props)) = node.get("properties") {
+                for (name, sub) in props {
+                    properties.push(Property {
+                        name: name.clone(),
+                        shape: compile(root, sub, depth + 1, at)?,
+                        required: required.contains(name.as_str()),
+                    });
+                }
+            }
+            let additional = match node.get("additionalProperties") {
+                Some(sub @ Value::Object(_)) => Some(Box::new(compile(root, sub, depth + 1, at)?)),
+                _ => None,
+            };
+            Shape::Object(ObjectShape {
+                properties,
+                additional,
+            })
+        }
+        _ => Shape::Any,
+    })
+}
