@@ -22,6 +22,14 @@ pub const WIRE_GENERATED_PATH: &str = "client/generated/vbo_v5_wire.rs";
 /// is replaced by `crate::open::Count` and so never reaches the generated code.
 const WIRE_COUNT_SCHEMA: &str = "WireCount";
 
+/// Name of the component schema that secret string properties (passwords, tokens) are pointed
+/// at in memory; it is replaced by `crate::credentials::Secret`, whose `Debug` prints
+/// `<redacted>`, and so never reaches the generated code.
+const SECRET_SCHEMA: &str = "SecretString";
+
+/// Properties that hold a secret, by name; a string property with `format: password` is one too.
+const SECRET_PROPERTIES: &[&str] = &["password", "access_token", "refresh_token"];
+
 /// Why generation failed, in words that name the document.
 #[derive(Debug)]
 pub struct CodegenError(pub String);
@@ -45,7 +53,14 @@ fn base_settings() -> GenerationSettings {
         .with_inner_type(quote!(crate::auth::Bearer))
         // Ordered maps keep serialisation (and so snapshots) deterministic.
         .with_map_type("::std::collections::BTreeMap")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // Passwords and tokens are `Secret`s: the derived `Debug` of `Token` and
+        // `TokenRequest` then shows `<redacted>` where a secret is (see `secrets_to_ref`).
+        .with_replacement(
+            SECRET_SCHEMA,
+            "crate::credentials::Secret",
+            std::iter::empty(),
+        );
     settings
 }
 
@@ -56,9 +71,13 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-/// Generates the client source, formatted, from the text of the contract document.
+/// Generates the client source, formatted, from the text of the contract document (with its
+/// secret properties pointed at `Secret`, see `secrets_to_ref`).
 pub fn generate(spec_yaml: &str) -> Result<String, CodegenError> {
-    let spec: openapiv3::OpenAPI = serde_yaml::from_str(spec_yaml).map_err(|e| {
+    let mut document: serde_yaml::Value = serde_yaml::from_str(spec_yaml)
+        .map_err(|e| CodegenError(format!("{SPEC_PATH} is not valid YAML: {e}")))?;
+    secrets_to_ref(schemas_of(&mut document)?);
+    let spec: openapiv3::OpenAPI = serde_yaml::from_value(document).map_err(|e| {
         CodegenError(format!(
             "{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"
         ))
@@ -83,11 +102,8 @@ pub fn generate(spec_yaml: &str) -> Result<String, CodegenError> {
 pub fn generate_wire(spec_yaml: &str) -> Result<String, CodegenError> {
     let mut document: serde_yaml::Value = serde_yaml::from_str(spec_yaml)
         .map_err(|e| CodegenError(format!("{SPEC_PATH} is not valid YAML: {e}")))?;
-    let schemas = document
-        .get_mut("components")
-        .and_then(|c| c.get_mut("schemas"))
-        .and_then(serde_yaml::Value::as_mapping_mut)
-        .ok_or_else(|| CodegenError(format!("{SPEC_PATH} has no components.schemas")))?;
+    let schemas = schemas_of(&mut document)?;
+    secrets_to_ref(schemas);
     let mut open_enums = Vec::new();
     for (name, schema) in schemas.iter_mut() {
         let name = name
@@ -127,6 +143,49 @@ pub fn generate_wire(spec_yaml: &str) -> Result<String, CodegenError> {
          // client/codegen.rs). Do not edit: change the document and run `cargo xtask codegen`.\n\n"
     );
     render(header, tokens)
+}
+
+/// The `components.schemas` map of `document`.
+fn schemas_of(document: &mut serde_yaml::Value) -> Result<&mut serde_yaml::Mapping, CodegenError> {
+    document
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(serde_yaml::Value::as_mapping_mut)
+        .ok_or_else(|| CodegenError(format!("{SPEC_PATH} has no components.schemas")))
+}
+
+/// Points every secret string property of every component (see [`SECRET_PROPERTIES`]) at a
+/// [`SECRET_SCHEMA`] component added here, which the settings replace by the redacting
+/// `Secret`; the wire form (a JSON string) is unchanged.
+fn secrets_to_ref(schemas: &mut serde_yaml::Mapping) {
+    for (_, schema) in schemas.iter_mut() {
+        let Some(properties) = schema
+            .get_mut("properties")
+            .and_then(serde_yaml::Value::as_mapping_mut)
+        else {
+            continue;
+        };
+        for (name, property) in properties.iter_mut() {
+            let is_string =
+                property.get("type").and_then(serde_yaml::Value::as_str) == Some("string");
+            let named_secret = name
+                .as_str()
+                .is_some_and(|n| SECRET_PROPERTIES.contains(&n));
+            let password_format =
+                property.get("format").and_then(serde_yaml::Value::as_str) == Some("password");
+            if is_string && (named_secret || password_format) {
+                let mut reference = serde_yaml::Mapping::new();
+                reference.insert(
+                    "$ref".into(),
+                    format!("#/components/schemas/{SECRET_SCHEMA}").into(),
+                );
+                *property = reference.into();
+            }
+        }
+    }
+    let mut secret = serde_yaml::Mapping::new();
+    secret.insert("type".into(), "string".into());
+    schemas.insert(SECRET_SCHEMA.into(), secret.into());
 }
 
 /// Whether `schema` is a string schema with an `enum`.

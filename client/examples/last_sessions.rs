@@ -4,14 +4,15 @@
 //! VBO_USERNAME='tech\administrator' VBO_PASSWORD=... \
 //!   cargo run -p vbo-client --example last_sessions -- https://vbo01 --ca-cert vbo01.pem <job-id>...
 //! ```
-//! Credentials come from `VBO_USERNAME`/`VBO_PASSWORD`, or a ready token from `VBO_TOKEN`.
+//! Credentials come from `VBO_TOKEN` (a ready token) when it is set, else from
+//! `VBO_USERNAME`/`VBO_PASSWORD`: the precedence `cargo xtask` uses (`Credentials::from_env`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use uuid::Uuid;
-use vbo_client::{Client, Error, wire};
+use vbo_client::{Client, Credentials, Error, wire};
 
 /// Latest session of each Veeam Backup for Microsoft 365 job.
 #[derive(Parser)]
@@ -87,16 +88,8 @@ async fn main() -> ExitCode {
 
 /// Builds the client from the arguments and the environment.
 fn client(args: &Args) -> Result<Client, String> {
-    let mut builder = Client::builder(&args.server);
-    builder = match (
-        std::env::var("VBO_USERNAME"),
-        std::env::var("VBO_PASSWORD"),
-        std::env::var("VBO_TOKEN"),
-    ) {
-        (Ok(user), Ok(password), _) => builder.credentials(user, password),
-        (_, _, Ok(token)) => builder.bearer_token(token),
-        _ => return Err("set VBO_USERNAME and VBO_PASSWORD, or VBO_TOKEN".into()),
-    };
+    let credentials = Credentials::from_env().map_err(|e| e.to_string())?;
+    let mut builder = Client::builder(&args.server).with_credentials(credentials);
     if let Some(path) = &args.ca_cert {
         let pem =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

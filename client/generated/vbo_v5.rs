@@ -333,8 +333,7 @@ Absolute in v5, relative from v6 (D10).
         schemars::JsonSchema
     )]
     pub struct Token {
-        ///Bearer token for the `Authorization` header.
-        pub access_token: ::std::string::String,
+        pub access_token: crate::credentials::Secret,
         ///When the access token expires (HTTP date).
         #[serde(
             rename = ".expires",
@@ -349,9 +348,8 @@ Absolute in v5, relative from v6 (D10).
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub issued: ::std::option::Option<::std::string::String>,
-        ///Token that obtains a new access token with `grant_type=refresh_token`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
         ///Always `bearer`.
         pub token_type: ::std::string::String,
         ///Name of the signed-in user, as the server spells it (D19).
@@ -389,12 +387,10 @@ Absolute in v5, relative from v6 (D10).
     pub struct TokenRequest {
         ///`password` to sign in, `refresh_token` to refresh.
         pub grant_type: TokenRequestGrantType,
-        ///Password, with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub password: ::std::option::Option<::std::string::String>,
-        ///Refresh token from an earlier sign-in, with `grant_type=refresh_token`.
+        pub password: ::std::option::Option<crate::credentials::Secret>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
         ///User name, with `grant_type=password`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,

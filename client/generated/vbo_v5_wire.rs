@@ -117,8 +117,7 @@ for Links {
 ///Tokens granted by a sign-in or refresh.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Token {
-    ///Bearer token for the `Authorization` header.
-    pub access_token: ::std::string::String,
+    pub access_token: crate::credentials::Secret,
     ///When the access token expires (HTTP date).
     #[serde(rename = ".expires", skip_serializing_if = "::std::option::Option::is_none")]
     pub expires: ::std::option::Option<::std::string::String>,
@@ -126,9 +125,8 @@ pub struct Token {
     ///When the token was issued (HTTP date).
     #[serde(rename = ".issued", skip_serializing_if = "::std::option::Option::is_none")]
     pub issued: ::std::option::Option<::std::string::String>,
-    ///Token that obtains a new access token with `grant_type=refresh_token`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
     ///Always `bearer`.
     pub token_type: ::std::string::String,
     ///Name of the signed-in user, as the server spells it (D19).
@@ -149,12 +147,10 @@ pub struct TokenError {
 pub struct TokenRequest {
     ///`password` to sign in, `refresh_token` to refresh.
     pub grant_type: TokenRequestGrantType,
-    ///Password, with `grant_type=password`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub password: ::std::option::Option<::std::string::String>,
-    ///Refresh token from an earlier sign-in, with `grant_type=refresh_token`.
+    pub password: ::std::option::Option<crate::credentials::Secret>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<crate::credentials::Secret>,
     ///User name, with `grant_type=password`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,

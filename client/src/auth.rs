@@ -82,8 +82,8 @@ impl ClientHooks<Bearer> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        crate::raw::exec(self.client(), request).await
+        crate::raw::exec(self.client(), request, info).await
     }
 }

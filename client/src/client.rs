@@ -3,6 +3,7 @@
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use url::Url;
@@ -11,18 +12,25 @@ use uuid::Uuid;
 use crate::ApiClient;
 use crate::auth::Bearer;
 use crate::base_url;
+use crate::body::{DEFAULT_MAX_BODY_BYTES, MAX_TOKEN_BODY_BYTES};
 use crate::credentials::{Credentials, Secret};
 use crate::error::Error;
+use crate::origin;
 use crate::raw::{self, RawPage};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Attempt, Operation, RetryPolicy};
 use crate::tls;
 use crate::token::TokenKeeper;
+use crate::transient::{TransientEvent, TransientKind, TransientLog, TransientRecorder};
 use crate::wire;
 
 /// Largest page the API serves (contract D9).
 pub const MAX_PAGE_SIZE: u32 = 10_000;
 /// Page size of [`Client::job_sessions`] unless configured otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 1_000;
+/// Sessions one walk of [`Client::job_sessions`] lists at most unless configured otherwise:
+/// far beyond a real job (an hourly job kept ten years has under 90,000), and it bounds the
+/// memory of the walk's id index (16 bytes an id) to some tens of MB.
+pub const DEFAULT_MAX_SESSIONS_PER_WALK: u64 = 1_000_000;
 
 /// Settings for a [`Client`]; start with [`Client::builder`].
 #[derive(Clone)]
@@ -38,6 +46,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     page_size: u32,
     refresh_margin: Duration,
+    max_body_bytes: u64,
+    allow_password_over_http: bool,
+    max_sessions_per_walk: u64,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -57,6 +68,9 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("page_size", &self.page_size)
             .field("refresh_margin", &self.refresh_margin)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("allow_password_over_http", &self.allow_password_over_http)
+            .field("max_sessions_per_walk", &self.max_sessions_per_walk)
             .finish()
     }
 }
@@ -74,6 +88,36 @@ impl ClientBuilder {
     /// Uses a bearer token obtained elsewhere (not refreshed, not renewed on 401).
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::Token(Secret::new(token)));
+        self
+    }
+
+    /// Uses `credentials` as they are, e.g. from [`Credentials::from_env`].
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Cap on any response body, in bytes, read while it streams (default
+    /// [`DEFAULT_MAX_BODY_BYTES`]); going over is [`Error::BodyTooLarge`] and drops the
+    /// connection. Token responses are capped at the smaller of this and
+    /// [`MAX_TOKEN_BODY_BYTES`].
+    pub fn max_body_bytes(mut self, cap: u64) -> Self {
+        self.max_body_bytes = cap;
+        self
+    }
+
+    /// Allows sending the password over plain `http://` to a host that is not loopback
+    /// (default: refused with [`Error::PasswordOverHttp`]). Anyone on the network path can then
+    /// read the password and the tokens; for a lab behind a trusted network only.
+    pub fn allow_password_over_http(mut self, allow: bool) -> Self {
+        self.allow_password_over_http = allow;
+        self
+    }
+
+    /// Sessions one walk of [`Client::job_sessions`] (or [`Client::pages`]) lists at most
+    /// (default [`DEFAULT_MAX_SESSIONS_PER_WALK`]); going over is [`Error::WalkLimit`].
+    pub fn max_sessions_per_walk(mut self, sessions: u64) -> Self {
+        self.max_sessions_per_walk = sessions;
         self
     }
 
@@ -162,8 +206,17 @@ impl ClientBuilder {
                 "no credentials: call credentials(user, password) or bearer_token(token)".into(),
             )
         })?;
+        if self.max_body_bytes == 0 {
+            return Err(Error::InvalidInput(
+                "max_body_bytes must be at least 1".into(),
+            ));
+        }
+        origin::check_plain_http(&base, &credentials, self.allow_password_over_http)?;
 
         let mut http = reqwest::Client::builder()
+            // No redirect is ever followed: the password and tokens stay with the origin the
+            // caller named, and a 3xx comes back as it is (see `Error::Redirect`).
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent);
@@ -198,7 +251,14 @@ impl ClientBuilder {
             .map_err(|e| Error::InvalidInput(format!("the HTTP client cannot be built: {e}")))?;
 
         let bearer = Bearer::none();
-        let tokens = TokenKeeper::new(credentials, bearer.clone(), self.refresh_margin)?;
+        let transient = TransientRecorder::default();
+        let tokens = TokenKeeper::new(
+            credentials,
+            bearer.clone(),
+            self.refresh_margin,
+            self.max_body_bytes.min(MAX_TOKEN_BODY_BYTES),
+            transient.clone(),
+        )?;
         let api = ApiClient::new_with_client(&base_url::for_generated(&base), http, bearer);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -208,6 +268,9 @@ impl ClientBuilder {
                 retry: self.retry,
                 page_size,
                 accept_invalid_certificates: self.accept_invalid_certificates,
+                max_body_bytes: self.max_body_bytes,
+                max_sessions_per_walk: self.max_sessions_per_walk,
+                transient,
             }),
         })
     }
@@ -227,6 +290,9 @@ pub(crate) struct Inner {
     retry: RetryPolicy,
     pub(crate) page_size: NonZeroU32,
     accept_invalid_certificates: bool,
+    max_body_bytes: u64,
+    pub(crate) max_sessions_per_walk: u64,
+    transient: TransientRecorder,
 }
 
 impl fmt::Debug for Client {
@@ -240,6 +306,8 @@ impl fmt::Debug for Client {
                 "accept_invalid_certificates",
                 &self.inner.accept_invalid_certificates,
             )
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .field("max_sessions_per_walk", &self.inner.max_sessions_per_walk)
             .finish()
     }
 }
@@ -260,6 +328,9 @@ impl Client {
             retry: RetryPolicy::default(),
             page_size: DEFAULT_PAGE_SIZE,
             refresh_margin: Duration::from_secs(60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_password_over_http: false,
+            max_sessions_per_walk: DEFAULT_MAX_SESSIONS_PER_WALK,
         }
     }
 
@@ -271,6 +342,17 @@ impl Client {
     /// The page size [`Client::job_sessions`] asks for.
     pub fn page_size(&self) -> u32 {
         self.inner.page_size.get()
+    }
+
+    /// The faults this client (and every clone of it) absorbed since it was built: retries,
+    /// re-sign-ins and throttled sign-ins, counted by kind with the first of each.
+    pub fn transient_log(&self) -> TransientLog {
+        self.inner.transient.snapshot()
+    }
+
+    /// [`Self::transient_log`], then starts the log afresh (for a view per job or per run).
+    pub fn take_transient_log(&self) -> TransientLog {
+        self.inner.transient.take()
     }
 
     /// Signs in now (otherwise the first request does); a no-op with a ready token.
@@ -318,66 +400,65 @@ impl Client {
         self.inner.base.join(href).ok()
     }
 
-    /// A GET of the job's sessions with sign-in, one re-sign-in on 401, and retries.
+    /// A GET of the job's sessions through the one retry loop, with sign-in and one
+    /// re-sign-in on 401.
     async fn get_with_retries(
         &self,
         job_id: Uuid,
         offset: i32,
         limit: NonZeroU32,
     ) -> Result<RawPage, Error> {
-        let inner = &self.inner;
-        let policy = &inner.retry;
-        let mut attempt = 1;
-        let mut signed_in_again = false;
-        loop {
-            let generation = inner.tokens.ensure(&inner.api, policy).await?;
-            let (result, raw) = raw::capture(inner.api.get_job_sessions(
-                &job_id,
-                Some(limit),
-                Some(offset),
-            ))
-            .await;
-            let wait = match raw {
-                Some(raw)
-                    if raw.status.as_u16() == 401
-                        && !signed_in_again
-                        && inner.tokens.can_sign_in() =>
-                {
-                    signed_in_again = true;
-                    log::info!("{} answered 401; signing in again once", raw.request_url);
-                    inner
-                        .tokens
-                        .renew_after_401(generation, &inner.api, policy)
-                        .await?;
-                    continue;
-                }
-                Some(raw)
-                    if retry::is_retryable_status(raw.status) && attempt < policy.max_attempts =>
-                {
-                    retry::retry_after(&raw.headers)
-                }
-                Some(raw) => return Ok(raw),
+        let inner = &*self.inner;
+        let renewed = AtomicBool::new(false);
+        let renewed = &renewed;
+        retry::run(&inner.retry, &inner.transient, move || async move {
+            let generation = match inner.tokens.ensure(&inner.api, &inner.retry).await {
+                Ok(generation) => generation,
+                Err(error) => return Attempt::Done(Err(error)),
+            };
+            let call = inner
+                .api
+                .get_job_sessions(&job_id, Some(limit), Some(offset));
+            let (result, captured) = raw::capture(inner.max_body_bytes, call).await;
+            let raw = match captured {
+                Some(Ok(raw)) => raw,
+                Some(Err(too_large)) => return Attempt::Done(Err(too_large)),
                 None => {
-                    let error = match result {
-                        Err(progenitor_client::Error::CommunicationError(e)) => e,
-                        Err(progenitor_client::Error::ResponseBodyError(e)) => e,
-                        _ => {
-                            return Err(Error::InvalidInput(
-                                "the request could not be built".into(),
-                            ));
-                        }
-                    };
-                    let retryable = retry::is_retryable_failure(&error);
-                    if !retryable || attempt >= policy.max_attempts {
-                        return Err(Error::from_reqwest(inner.base.as_str(), error));
-                    }
-                    None
+                    return retry::no_response(
+                        result.err(),
+                        inner.base.as_str(),
+                        "the request could not be built",
+                    );
                 }
             };
-            let delay = policy.delay(attempt, wait);
-            log::debug!("transient failure, attempt {attempt}; retrying in {delay:?}");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+            let event = |kind| TransientEvent {
+                kind,
+                url: raw.request_url.to_string(),
+                detail: retry::status_detail(raw.status, &raw.headers),
+            };
+            if raw.status.as_u16() == 401
+                && inner.tokens.can_sign_in()
+                && !renewed.swap(true, Ordering::SeqCst)
+            {
+                let event = event(TransientKind::ReSignIn);
+                return match inner
+                    .tokens
+                    .renew_after_401(generation, &inner.api, &inner.retry)
+                    .await
+                {
+                    Ok(()) => Attempt::Renewed(event),
+                    Err(error) => Attempt::Done(Err(error)),
+                };
+            }
+            match retry::transient_status(raw.status, Operation::Page) {
+                Some(kind) => Attempt::Retry {
+                    event: event(kind),
+                    wait: retry::retry_after(&raw.headers),
+                    last: Ok(raw),
+                },
+                None => Attempt::Done(Ok(raw)),
+            }
+        })
+        .await
     }
 }

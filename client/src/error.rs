@@ -64,6 +64,41 @@ pub enum Error {
         url: String,
     },
 
+    /// The server answered with a redirect. The client follows none, so the password and the
+    /// tokens never travel to another origin or over a downgrade to plain http.
+    #[error(
+        "{url} answered {status} (a redirect) to {}; the client follows no redirect, so nothing was sent there: give the server's final address as the base URL",
+        .location.as_deref().map_or_else(|| "no Location".to_owned(), |l| format!("{l:?}"))
+    )]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308 ...).
+        status: u16,
+        /// The `Location` header, when the server sent a readable one.
+        location: Option<String>,
+        /// The URL the request was for.
+        url: String,
+    },
+
+    /// A response body grew past the cap; the connection was dropped.
+    #[error(
+        "{url} sent a body larger than the cap of {limit} bytes; the connection was dropped (raise the cap with max_body_bytes if the server is trusted and its pages are that large)"
+    )]
+    BodyTooLarge {
+        /// The URL the request was for.
+        url: String,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+
+    /// The client would send the password over plain http to a host that is not loopback.
+    #[error(
+        "refusing to send the password over plain http to {url}: anyone on the path could read it; use https, or opt in with allow_password_over_http(true)"
+    )]
+    PasswordOverHttp {
+        /// The server's base URL.
+        url: String,
+    },
+
     /// The server answered 200 with a body that does not match the contract.
     #[error(
         "{url} sent a body that does not match the contract: {reason}; the raw body is kept in this error for diagnosis"
@@ -108,6 +143,40 @@ pub enum Error {
     EndlessNext {
         /// Offset of the empty page.
         offset: i64,
+    },
+
+    /// Paging fault: every session of a page was already listed earlier in this walk, so the
+    /// server is serving pages in a loop (A, B, A, B ...).
+    #[error(
+        "paging fault: the page at offset {offset} holds only sessions already listed in this walk ({count} of them); the server serves pages in a loop, so the walk stops"
+    )]
+    PageLoop {
+        /// Offset of the page.
+        offset: i64,
+        /// Number of sessions on the page.
+        count: usize,
+    },
+
+    /// Paging fault: a session listed earlier in the walk (or earlier on the same page) came
+    /// again, and not as the run a new session pushes from one page onto the next.
+    #[error(
+        "paging fault: session {id} on the page at offset {offset} was already listed in this walk, and not because the collection shifted; the server's paging is inconsistent"
+    )]
+    DuplicateSession {
+        /// The repeated session id.
+        id: uuid::Uuid,
+        /// Offset of the page it came again on.
+        offset: i64,
+    },
+
+    /// The walk listed more sessions than the bound set with
+    /// [`crate::ClientBuilder::max_sessions_per_walk`].
+    #[error(
+        "the walk passed the bound of {limit} sessions; raise it with max_sessions_per_walk if the job really has more"
+    )]
+    WalkLimit {
+        /// The bound, in sessions.
+        limit: u64,
     },
 }
 

@@ -10,15 +10,18 @@ mod generated;
 
 pub mod auth;
 mod base_url;
+mod body;
 mod client;
 pub mod credentials;
 mod error;
 pub mod open;
+mod origin;
 mod paginate;
 mod raw;
 pub mod retry;
 mod tls;
 mod token;
+mod transient;
 pub mod wire;
 
 /// The generated low-level client: one method per operation of the contract.
@@ -28,8 +31,15 @@ pub use generated::types;
 pub use progenitor_client::{Error as ApiError, ResponseValue};
 
 pub use base_url::DEFAULT_PORT;
-pub use client::{Client, ClientBuilder, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use body::{DEFAULT_MAX_BODY_BYTES, MAX_TOKEN_BODY_BYTES};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_SESSIONS_PER_WALK, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+};
+pub use credentials::{Credentials, Secret};
 pub use error::Error;
 pub use open::{Count, Open};
+pub use paginate::{JobSessions, Pages};
 pub use raw::RawPage;
 pub use retry::RetryPolicy;
+pub use token::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
+pub use transient::{TransientEvent, TransientKind, TransientLog};

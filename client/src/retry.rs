@@ -1,10 +1,15 @@
-//! When and how long to wait before trying a request again.
+//! When and how long to wait before trying a request again, and the one retry loop both
+//! operations (`POST /v5/Token` and the GET of a page) go through.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::Error;
+use crate::transient::{TransientEvent, TransientKind, TransientRecorder};
 
 /// Bounded exponential backoff with jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +49,125 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a GET answered with `status` is worth sending again.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+/// What one attempt of a request came to, as [`run`] needs to know it.
+pub(crate) enum Attempt<T> {
+    /// Finished: hand this back as is.
+    Done(Result<T, Error>),
+    /// A transient fault: try again after the policy's delay (or the server's `Retry-After`,
+    /// capped), or hand back `last` when no attempt is left.
+    Retry {
+        /// The fault, for the transient log.
+        event: TransientEvent,
+        /// What the server's `Retry-After` asked for.
+        wait: Option<Duration>,
+        /// The outcome to hand back when the attempts are spent.
+        last: Result<T, Error>,
+    },
+    /// The caller signed in again: try again at once without spending an attempt. The caller
+    /// bounds how often it answers this (once per request).
+    Renewed(TransientEvent),
+}
+
+/// The one retry loop: runs `attempt` until it is done, retrying transient faults within
+/// `policy` and recording each absorbed fault in `log`.
+pub(crate) async fn run<T, F, Fut>(
+    policy: &RetryPolicy,
+    log: &TransientRecorder,
+    mut attempt: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Attempt<T>>,
+{
+    let mut number = 1;
+    loop {
+        match attempt().await {
+            Attempt::Done(outcome) => return outcome,
+            Attempt::Renewed(event) => {
+                log::info!(
+                    "{}: {}; signed in again, sending it again",
+                    event.url,
+                    event.detail
+                );
+                log.record(event);
+            }
+            Attempt::Retry { event, wait, last } => {
+                if number >= policy.max_attempts {
+                    return last;
+                }
+                let delay = policy.delay(number, wait);
+                log::debug!(
+                    "{} ({}): {}; attempt {number}, retrying in {delay:?}",
+                    event.url,
+                    event.kind,
+                    event.detail
+                );
+                log.record(event);
+                tokio::time::sleep(delay).await;
+                number += 1;
+            }
+        }
+    }
+}
+
+/// Which operation a response answered, for [`transient_status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// `POST /v5/Token`.
+    SignIn,
+    /// A GET of a page.
+    Page,
+}
+
+/// The kind of transient fault a response with `status` is, if it is worth sending again:
+/// 429 (throttling, kept apart for the token endpoint) and 502, 503, 504.
+pub(crate) fn transient_status(status: StatusCode, operation: Operation) -> Option<TransientKind> {
+    match (status.as_u16(), operation) {
+        (429, Operation::SignIn) => Some(TransientKind::SignInThrottled),
+        (429, Operation::Page) => Some(TransientKind::RateLimited),
+        (502..=504, _) => Some(TransientKind::ServerError),
+        _ => None,
+    }
+}
+
+/// The attempt outcome when no response came back: a refused or dropped connection is worth
+/// another attempt (a [`TransientKind::Connection`] fault), a TLS failure or a timeout is not.
+/// `error` is what the generated call returned; `unsent` is the message when it never sent.
+pub(crate) fn no_response<T, E>(
+    error: Option<progenitor_client::Error<E>>,
+    fallback_url: &str,
+    unsent: &str,
+) -> Attempt<T> {
+    let error = match error {
+        Some(
+            progenitor_client::Error::CommunicationError(e)
+            | progenitor_client::Error::ResponseBodyError(e),
+        ) => e,
+        _ => return Attempt::Done(Err(Error::InvalidInput(unsent.to_owned()))),
+    };
+    let retryable = is_retryable_failure(&error);
+    let last = Error::from_reqwest(fallback_url, error);
+    match &last {
+        Error::Transport { url, cause, .. } if retryable => Attempt::Retry {
+            event: TransientEvent {
+                kind: TransientKind::Connection,
+                url: url.clone(),
+                detail: cause.clone(),
+            },
+            wait: None,
+            last: Err(last),
+        },
+        _ => Attempt::Done(Err(last)),
+    }
+}
+
+/// The transient-log detail of a response: its status and any `Retry-After`.
+pub(crate) fn status_detail(status: StatusCode, headers: &HeaderMap) -> String {
+    let mut detail = format!("HTTP {status}");
+    if let Some(wait) = retry_after(headers) {
+        detail.push_str(&format!(", Retry-After {} s", wait.as_secs()));
+    }
+    detail
 }
 
 /// Whether a failure to get any response is worth trying again: a refused or dropped
@@ -111,6 +232,35 @@ mod tests {
         assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
         let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
         assert_eq!(retry_after(&headers(&past)), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn classifies_throttling_apart_for_the_token_endpoint() {
+        let kind = |status: u16, operation| {
+            transient_status(StatusCode::from_u16(status).unwrap(), operation)
+        };
+        assert_eq!(
+            kind(429, Operation::SignIn),
+            Some(TransientKind::SignInThrottled)
+        );
+        assert_eq!(kind(429, Operation::Page), Some(TransientKind::RateLimited));
+        for status in [502, 503, 504] {
+            for operation in [Operation::SignIn, Operation::Page] {
+                assert_eq!(kind(status, operation), Some(TransientKind::ServerError));
+            }
+        }
+        for status in [200, 301, 400, 401, 404, 500, 501, 505] {
+            assert_eq!(kind(status, Operation::SignIn), None, "{status}");
+            assert_eq!(kind(status, Operation::Page), None, "{status}");
+        }
+        assert_eq!(
+            status_detail(StatusCode::TOO_MANY_REQUESTS, &headers("2")),
+            "HTTP 429 Too Many Requests, Retry-After 2 s"
+        );
+        assert_eq!(
+            status_detail(StatusCode::BAD_GATEWAY, &HeaderMap::new()),
+            "HTTP 502 Bad Gateway"
+        );
     }
 
     #[test]

@@ -9,8 +9,33 @@ use crate::auth::Bearer;
 use crate::credentials::{Credentials, Secret};
 use crate::error::Error;
 use crate::raw::{self, RawPage};
-use crate::retry::RetryPolicy;
+use crate::retry::{self, Attempt, Operation, RetryPolicy};
+use crate::transient::{TransientEvent, TransientRecorder};
 use crate::types::{Token, TokenError, TokenRequest, TokenRequestGrantType};
+
+/// Shortest token lifetime the client schedules by: an `expires_in` of 0 or less is read as
+/// 1 s, so a server that sends nonsense costs one refresh a second, not one a request.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// Longest token lifetime the client schedules by (365 days): a larger `expires_in`, up to
+/// `i64::MAX`, is read as this, so no instant arithmetic can overflow.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// The lifetime `expires_in` (seconds, as the server sent it) stands for, clamped to
+/// [`MIN_TOKEN_LIFETIME`]..=[`MAX_TOKEN_LIFETIME`].
+pub(crate) fn token_lifetime(expires_in: i64) -> Duration {
+    let seconds = u64::try_from(expires_in).unwrap_or(0);
+    let lifetime = Duration::from_secs(seconds).clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
+    if lifetime.as_secs() != seconds {
+        log::warn!(
+            "the server granted a token with expires_in {expires_in}; scheduling its refresh as if it were {} s (bounds {} s..={} s)",
+            lifetime.as_secs(),
+            MIN_TOKEN_LIFETIME.as_secs(),
+            MAX_TOKEN_LIFETIME.as_secs()
+        );
+    }
+    lifetime
+}
 
 /// The token state every request of one client shares.
 #[derive(Debug)]
@@ -19,6 +44,10 @@ pub(crate) struct TokenKeeper {
     bearer: Bearer,
     /// How long before expiry a token is refreshed (at most half its lifetime).
     refresh_margin: Duration,
+    /// Cap on a token response body.
+    body_cap: u64,
+    /// Where absorbed faults of sign-in and refresh go.
+    log: TransientRecorder,
     state: Mutex<TokenState>,
 }
 
@@ -38,6 +67,8 @@ impl TokenKeeper {
         credentials: Credentials,
         bearer: Bearer,
         refresh_margin: Duration,
+        body_cap: u64,
+        log: TransientRecorder,
     ) -> Result<Self, Error> {
         let mut state = TokenState::default();
         if let Credentials::Token(token) = &credentials {
@@ -50,6 +81,8 @@ impl TokenKeeper {
             credentials,
             bearer,
             refresh_margin,
+            body_cap,
+            log,
             state: Mutex::new(state),
         })
     }
@@ -97,11 +130,11 @@ impl TokenKeeper {
         };
         let request = TokenRequest {
             grant_type: TokenRequestGrantType::RefreshToken,
-            refresh_token: Some(refresh_token.expose().to_owned()),
+            refresh_token: Some(refresh_token),
             username: None,
             password: None,
         };
-        match request_token(api, &request, retry).await {
+        match request_token(api, &request, retry, &self.log, self.body_cap).await {
             Ok(token) => self.accept(state, token),
             Err(Error::Authentication { .. }) if self.can_sign_in() => {
                 log::info!("refresh token refused; signing in again with the password");
@@ -124,69 +157,71 @@ impl TokenKeeper {
         let request = TokenRequest {
             grant_type: TokenRequestGrantType::Password,
             username: Some(username.clone()),
-            password: Some(password.expose().to_owned()),
+            password: Some(password.clone()),
             refresh_token: None,
         };
-        let token = request_token(api, &request, retry).await?;
+        let token = request_token(api, &request, retry, &self.log, self.body_cap).await?;
         self.accept(state, token)
     }
 
     /// Installs a granted token and schedules its refresh.
     fn accept(&self, state: &mut TokenState, token: Token) -> Result<(), Error> {
         self.bearer
-            .set(&token.access_token)
+            .set(token.access_token.expose())
             .map_err(|e| Error::InvalidInput(format!("the server granted a token that {e}")))?;
-        let lifetime = Duration::from_secs(u64::try_from(token.expires_in).unwrap_or(0));
+        let lifetime = token_lifetime(token.expires_in);
         let margin = self.refresh_margin.min(lifetime / 2);
-        state.refresh_at = Some(Instant::now() + lifetime - margin);
-        state.refresh_token = token.refresh_token.map(Secret::new);
+        // `None` (an instant the clock cannot hold) leaves the refresh to the 401 path.
+        state.refresh_at = Instant::now().checked_add(lifetime.saturating_sub(margin));
+        state.refresh_token = token.refresh_token;
         state.signed_in = true;
         state.generation += 1;
         Ok(())
     }
 }
 
-/// `POST /v5/Token`, retried on connection failures and 502/503/504 but never on a 4xx.
+/// `POST /v5/Token` through the one retry loop: retried on connection failures, 429 (after
+/// `Retry-After`) and 502-504, never on another 4xx; the body read against `cap`.
 async fn request_token(
     api: &ApiClient,
     request: &TokenRequest,
     retry: &RetryPolicy,
+    log: &TransientRecorder,
+    cap: u64,
 ) -> Result<Token, Error> {
-    let mut attempt = 1;
-    loop {
-        let (result, raw) = raw::capture(api.create_token(request)).await;
-        let failure = match raw {
-            Some(raw) if raw.status.as_u16() == 200 => return read_token(&raw),
-            Some(raw) if raw.status.is_client_error() => return Err(token_refusal(&raw)),
-            Some(raw) => {
-                let transient = matches!(raw.status.as_u16(), 502..=504);
-                (
-                    raw.status_error(),
-                    transient,
-                    crate::retry::retry_after(&raw.headers),
-                )
+    retry::run(retry, log, || async {
+        let (result, captured) = raw::capture(cap, api.create_token(request)).await;
+        let raw = match captured {
+            Some(Ok(raw)) => raw,
+            Some(Err(too_large)) => return Attempt::Done(Err(too_large)),
+            // The generated code stops before sending only when the form cannot be encoded;
+            // its message is kept out because it could quote a field.
+            None => {
+                return retry::no_response(
+                    result.err(),
+                    base_url(api),
+                    "the sign-in request could not be encoded",
+                );
             }
-            None => match result {
-                Err(progenitor_client::Error::CommunicationError(e)) => {
-                    let transient = crate::retry::is_retryable_failure(&e);
-                    (Error::from_reqwest(base_url(api), e), transient, None)
-                }
-                // The generated code stops before sending only when the form cannot be
-                // encoded; its message is kept out because it could quote a field.
-                _ => {
-                    return Err(Error::InvalidInput(
-                        "the sign-in request could not be encoded".into(),
-                    ));
-                }
-            },
         };
-        let (error, transient, wait) = failure;
-        if !transient || attempt >= retry.max_attempts {
-            return Err(error);
+        if raw.status.as_u16() == 200 {
+            return Attempt::Done(read_token(&raw));
         }
-        tokio::time::sleep(retry.delay(attempt, wait)).await;
-        attempt += 1;
-    }
+        match retry::transient_status(raw.status, Operation::SignIn) {
+            Some(kind) => Attempt::Retry {
+                event: TransientEvent {
+                    kind,
+                    url: raw.request_url.to_string(),
+                    detail: retry::status_detail(raw.status, &raw.headers),
+                },
+                wait: retry::retry_after(&raw.headers),
+                last: Err(raw.status_error()),
+            },
+            None if raw.status.is_client_error() => Attempt::Done(Err(token_refusal(&raw))),
+            None => Attempt::Done(Err(raw.status_error())),
+        }
+    })
+    .await
 }
 
 /// The server's base URL, for messages when reqwest does not know the request's.

@@ -105,3 +105,37 @@ async fn a_token_response_off_the_contract_does_not_leak_the_token() {
     assert_no_secret(&error.to_string());
     assert_no_secret(&format!("{error:?}"));
 }
+
+#[test]
+fn generated_token_types_redact_their_secrets_in_debug() {
+    use vbo_client::Secret;
+    use vbo_client::types::{Token, TokenRequest, TokenRequestGrantType};
+    let request = TokenRequest {
+        grant_type: TokenRequestGrantType::Password,
+        username: Some(USERNAME.into()),
+        password: Some(Secret::new(PASSWORD)),
+        refresh_token: Some(Secret::new("refresh-REFRESH-SECRET")),
+    };
+    let shown = format!("{request:?} {request:#?}");
+    assert_no_secret(&shown);
+    assert!(shown.contains("<redacted>"), "{shown}");
+    assert!(
+        shown.contains("administrator"),
+        "the user name is no secret: {shown}"
+    );
+
+    let body = json!({
+        "access_token": "access-TOKEN-SECRET", "token_type": "bearer",
+        "refresh_token": "refresh-REFRESH-SECRET", "expires_in": 3600
+    });
+    let token: Token = serde_json::from_value(body.clone()).unwrap();
+    assert_no_secret(&format!("{token:?} {token:#?}"));
+    assert_eq!(token.access_token.expose(), "access-TOKEN-SECRET");
+    assert_eq!(
+        serde_json::to_value(&token).unwrap(),
+        body,
+        "the wire form is unchanged"
+    );
+    let lenient: vbo_client::wire::Token = serde_json::from_value(body).unwrap();
+    assert_no_secret(&format!("{lenient:?}"));
+}
