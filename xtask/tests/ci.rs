@@ -220,7 +220,7 @@ fn config_errors_are_exit_two_with_line_and_column() {
     let dir = scratch("config-errors");
     let seed = fixture(SEED);
     let cases = [
-        ("format = \"json\"\npage-size = [\n", "vbo-contract.toml:3:1"),
+        ("format = \"json\"\npage-size = [\n", "vbo-contract.toml:2:14"),
         ("format = \"json\"\n\nformt = \"json\"\n", "vbo-contract.toml:3:1"),
         ("format = \"yaml\"\n", "vbo-contract.toml:1:10"),
         ("[rules]\nschema = \"loud\"\n", "unknown level `loud`"),
@@ -280,7 +280,7 @@ fn completions_for_every_shell() {
         let output = xtask(&["completions", shell]);
         assert_eq!(code(&output), 0, "{shell}");
         let text = stdout(&output);
-        assert!(text.contains("verify") && text.contains("--update-baseline"), "{shell}");
+        assert!(text.contains("verify") && text.contains("update-baseline"), "{shell}");
     }
     assert_eq!(code(&xtask(&["completions", "tcsh"])), 2);
 }
@@ -290,18 +290,18 @@ fn completions_for_every_shell() {
 fn live_mock_run_with_a_fault_in_the_github_format() {
     let dir = root().join("target/sarif-produced");
     std::fs::create_dir_all(&dir).unwrap();
-    let sarif = dir.join("cli-live-mock-duplicate-ids.sarif");
+    let sarif = dir.join("cli-live-mock-unknown-status.sarif");
     let output = xtask(&[
         "verify",
         "--mock-fault",
-        "duplicate-ids",
+        "unknown-status",
         "--mock-jobs",
         "1",
         "--mock-sessions",
-        "30",
+        "200",
         "--mock-http",
         "--page-size",
-        "10",
+        "50",
         "--quiet",
         "--format",
         "github",
@@ -316,6 +316,8 @@ fn live_mock_run_with_a_fault_in_the_github_format() {
     let port = regex_free_port(&text);
     let text = text.replace(&port, "PORT");
     assert!(text.lines().all(|l| l.starts_with("::")), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("::error ")).count(), 2, "{text}");
+    assert!(text.lines().last().unwrap().starts_with("::notice "), "{text}");
     insta::assert_snapshot!("cli_live_mock_github", text);
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();

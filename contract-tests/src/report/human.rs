@@ -225,7 +225,7 @@ pub fn summary(report: &Report, color: bool) -> String {
         let new = report.findings().count() - known;
         let _ = writeln!(
             out,
-            "baseline {}: {new} new, {known} known (not printed), {} gone",
+            "baseline {}: {new} new, {known} known, {} gone (known findings are counted, not printed)",
             baseline.path,
             baseline.gone.len()
         );
