@@ -60,7 +60,7 @@ enum Command {
     Conformance(conformance::Args),
     /// Measure verification and client throughput against the parse floor and peer validators.
     Bench(bench::Args),
-    /// Print a shell completion script for the `xtask` binary (e.g. with `alias xtask='cargo xtask'`).
+    /// Print a shell completion script for the `xtask` binary (bash, zsh, fish, powershell).
     Completions {
         /// The shell.
         #[arg(value_enum)]
