@@ -94,6 +94,12 @@ fn sarif_problems(log: &Value) -> Vec<String> {
         run["columnKind"] == "unicodeCodePoints",
         "columnKind is not unicodeCodePoints".into(),
     );
+    if let Some(uri) = run["tool"]["driver"].get("informationUri") {
+        check(
+            uri.as_str().is_some_and(|u| u.split_once("://").is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())),
+            format!("informationUri {uri} is not an absolute URI"),
+        );
+    }
     let rules = run["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
     let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
     let expected: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
@@ -103,6 +109,12 @@ fn sarif_problems(log: &Value) -> Vec<String> {
             check(
                 rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()),
                 format!("rule {} has no {key}", rule["id"]),
+            );
+        }
+        if let Some(name) = rule["name"].as_str() {
+            check(
+                !name.eq_ignore_ascii_case(rule["id"].as_str().unwrap_or("")),
+                format!("rule {}: name equals id", rule["id"]),
             );
         }
         check(

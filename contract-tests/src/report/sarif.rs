@@ -42,9 +42,8 @@ fn rule_descriptor(rule: Rule) -> Value {
     let short = description
         .split_once(". ")
         .map_or(description.to_owned(), |(first, _)| format!("{first}."));
-    json!({
+    let mut descriptor = json!({
         "id": rule.id(),
-        "name": pascal(rule.id()),
         "shortDescription": { "text": short },
         "fullDescription": { "text": description },
         "help": {
@@ -52,7 +51,13 @@ fn rule_descriptor(rule: Rule) -> Value {
             "markdown": format!("**`{}`** ({}): {description}", rule.id(), level(rule.default_severity())),
         },
         "defaultConfiguration": { "level": level(rule.default_severity()) },
-    })
+    });
+    // SARIF wants `name` to differ from `id` (compared ignoring case), or to be absent.
+    let name = pascal(rule.id());
+    if !name.eq_ignore_ascii_case(rule.id()) {
+        descriptor["name"] = json!(name);
+    }
+    descriptor
 }
 
 /// Percent-encodes a path for a URI reference: unreserved characters and `/` stay.
