@@ -12,7 +12,9 @@ use vbo_contract::baseline::{Baseline, Comparison, fingerprint};
 use vbo_contract::live::{self, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::{self, HumanOptions, Report, Source};
-use vbo_contract::{Contract, Finding, Level, Overrides, Position, Rule, Severity, Verifier, recorded};
+use vbo_contract::{
+    Contract, Finding, Level, Overrides, Position, Rule, Severity, Verifier, recorded,
+};
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -83,24 +85,35 @@ fn sarif_problems(log: &Value) -> Vec<String> {
     };
     check(log["version"] == "2.1.0", "version is not 2.1.0".into());
     check(
-        log["$schema"].as_str().is_some_and(|s| s.contains("sarif-schema-2.1.0")),
+        log["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-schema-2.1.0")),
         "$schema does not name the 2.1.0 schema".into(),
     );
     let runs = log["runs"].as_array().cloned().unwrap_or_default();
     check(runs.len() == 1, format!("{} runs", runs.len()));
     let run = &runs[0];
-    check(run["tool"]["driver"]["name"].is_string(), "no driver name".into());
+    check(
+        run["tool"]["driver"]["name"].is_string(),
+        "no driver name".into(),
+    );
     check(
         run["columnKind"] == "unicodeCodePoints",
         "columnKind is not unicodeCodePoints".into(),
     );
     if let Some(uri) = run["tool"]["driver"].get("informationUri") {
         check(
-            uri.as_str().is_some_and(|u| u.split_once("://").is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())),
+            uri.as_str().is_some_and(|u| {
+                u.split_once("://")
+                    .is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())
+            }),
             format!("informationUri {uri} is not an absolute URI"),
         );
     }
-    let rules = run["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
     let expected: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
     check(ids == expected, format!("rule ids {ids:?}"));
@@ -118,28 +131,47 @@ fn sarif_problems(log: &Value) -> Vec<String> {
             );
         }
         check(
-            ["error", "warning"].contains(&rule["defaultConfiguration"]["level"].as_str().unwrap_or("")),
+            ["error", "warning"]
+                .contains(&rule["defaultConfiguration"]["level"].as_str().unwrap_or("")),
             format!("rule {} default level", rule["id"]),
         );
     }
-    for (i, result) in run["results"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+    for (i, result) in run["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let index = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
         check(
-            rules.get(index).is_some_and(|r| r["id"] == result["ruleId"]),
-            format!("result {i}: ruleIndex {index} does not name {}", result["ruleId"]),
+            rules
+                .get(index)
+                .is_some_and(|r| r["id"] == result["ruleId"]),
+            format!(
+                "result {i}: ruleIndex {index} does not name {}",
+                result["ruleId"]
+            ),
         );
         check(
             ["error", "warning", "note", "none"].contains(&result["level"].as_str().unwrap_or("")),
             format!("result {i}: level {}", result["level"]),
         );
         check(
-            result["message"]["text"].as_str().is_some_and(|t| !t.is_empty()),
+            result["message"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
             format!("result {i}: no message text"),
         );
         let physical = &result["locations"][0]["physicalLocation"];
         check(
-            physical["artifactLocation"]["uri"].as_str().is_some_and(|u| !u.is_empty() && !u.contains(' ')),
-            format!("result {i}: artifact uri {}", physical["artifactLocation"]["uri"]),
+            physical["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| !u.is_empty() && !u.contains(' ')),
+            format!(
+                "result {i}: artifact uri {}",
+                physical["artifactLocation"]["uri"]
+            ),
         );
         if let Some(region) = physical.get("region") {
             check(
@@ -147,7 +179,10 @@ fn sarif_problems(log: &Value) -> Vec<String> {
                 format!("result {i}: startLine {}", region["startLine"]),
             );
             if let Some(column) = region.get("startColumn") {
-                check(column.as_u64().is_some_and(|c| c >= 1), format!("result {i}: startColumn"));
+                check(
+                    column.as_u64().is_some_and(|c| c >= 1),
+                    format!("result {i}: startColumn"),
+                );
             }
         }
         check(
@@ -190,7 +225,10 @@ fn sarif_of_the_invalid_fixtures_has_the_catalogue_and_one_result_per_finding() 
     );
     // The catalogue is the README's rules table (one source: finding.rs).
     let readme = std::fs::read_to_string(manifest().join("../README.md")).unwrap();
-    for rule in log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
         let full = rule["fullDescription"]["text"].as_str().unwrap();
         assert!(readme.contains(full), "{full} is not the README's text");
     }
@@ -227,7 +265,12 @@ async fn a_live_mock_run_with_a_fault_in_every_format() {
     for result in log["runs"][0]["results"].as_array().unwrap() {
         let physical = &result["locations"][0]["physicalLocation"];
         // A live response: the URL is the artifact, the offset a property, and no fake line.
-        assert!(physical["artifactLocation"]["uri"].as_str().unwrap().starts_with("http://mock/"));
+        assert!(
+            physical["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://mock/")
+        );
         assert!(physical.get("region").is_none(), "{physical}");
         assert!(result["properties"]["offset"].is_u64(), "{result}");
     }
@@ -292,18 +335,30 @@ fn github_annotations_are_capped_with_a_closing_notice() {
         .collect();
     report.push(Source::new("page.json"), 15, findings);
     let text = report::github(&report, 10);
-    assert_eq!(text.lines().filter(|l| l.starts_with("::error ")).count(), 10);
-    assert_eq!(text.lines().filter(|l| l.starts_with("::warning ")).count(), 2);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("::error ")).count(),
+        10
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("::warning ")).count(),
+        2
+    );
     let last = text.lines().last().unwrap();
     assert!(last.starts_with("::notice "), "{last}");
-    assert!(last.contains("5 more findings were not annotated (5 errors, 0 warnings"), "{last}");
+    assert!(
+        last.contains("5 more findings were not annotated (5 errors, 0 warnings"),
+        "{last}"
+    );
 }
 
 #[test]
 fn markdown_escapes_table_cells() {
     let report = one_finding("a|b.json", "x | y `z` <b>");
     let text = report::markdown(&report);
-    assert!(text.contains(r"a\|b.json:3:7 | /results/0/status | x \| y \`z\` \<b\> |"), "{text}");
+    assert!(
+        text.contains(r"a\|b.json:3:7 | /results/0/status | x \| y \`z\` \<b\> |"),
+        "{text}"
+    );
 }
 
 /// The mock's `unknown-status` fault on every session: the grouped report stays short and the
@@ -315,7 +370,10 @@ async fn grouped_human_output_does_not_flood_and_keeps_totals() {
     assert!(errors >= 50, "{errors}");
     let human = report::human(&report, false);
     let headlines = human.lines().filter(|l| l.starts_with("error[")).count();
-    assert!(headlines <= 3 * Rule::ALL.len(), "{headlines} findings printed:\n{human}");
+    assert!(
+        headlines <= 3 * Rule::ALL.len(),
+        "{headlines} findings printed:\n{human}"
+    );
     assert!(human.contains("more [schema] like this"), "{human}");
     assert!(human.contains(&format!("{errors} errors")), "{human}");
     let capped = report::human_with(
@@ -325,28 +383,52 @@ async fn grouped_human_output_does_not_flood_and_keeps_totals() {
             ..HumanOptions::new(false)
         },
     );
-    assert_eq!(capped.lines().filter(|l| l.starts_with("error[")).count(), 1, "{capped}");
+    assert_eq!(
+        capped.lines().filter(|l| l.starts_with("error[")).count(),
+        1,
+        "{capped}"
+    );
     assert!(capped.contains("--max-findings 1"), "{capped}");
     // JSON and SARIF stay complete.
     let json: Value = serde_json::from_str(&report::json(&report)).unwrap();
-    assert_eq!(json["findings"].as_array().unwrap().len(), report.findings().count());
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        report.findings().count()
+    );
     let sarif: Value = serde_json::from_str(&report::sarif(&report)).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), report.findings().count());
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        report.findings().count()
+    );
 }
 
 #[test]
 fn overrides_change_severity_or_drop_findings_and_reject_unknown_ids() {
-    let mut report = verify(&["fixtures/invalid/schema-unknown-status.json", "fixtures/valid/seed-example.json"]);
+    let mut report = verify(&[
+        "fixtures/invalid/schema-unknown-status.json",
+        "fixtures/valid/seed-example.json",
+    ]);
     assert!(report.errors() > 0);
     let mut overrides = Overrides::default();
     overrides.parse_set("schema=warning").unwrap();
     overrides.parse_set("next-leaves-collection=off").unwrap();
     report.apply_overrides(&overrides);
     assert_eq!(report.errors(), 0);
-    assert!(report.findings().all(|f| f.rule != Rule::NextLeavesCollection));
-    assert!(report.findings().any(|f| f.rule == Rule::Schema && f.severity == Severity::Warning));
+    assert!(
+        report
+            .findings()
+            .all(|f| f.rule != Rule::NextLeavesCollection)
+    );
+    assert!(
+        report
+            .findings()
+            .any(|f| f.rule == Rule::Schema && f.severity == Severity::Warning)
+    );
     assert_eq!(report.exit_code(false), 0);
-    let error = Overrides::default().parse_set("no-such-rule=off").unwrap_err().to_string();
+    let error = Overrides::default()
+        .parse_set("no-such-rule=off")
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("unknown rule `no-such-rule`"), "{error}");
     assert!(error.contains("schema, json-syntax"), "{error}");
     // A later setting for the same rule wins.
@@ -373,15 +455,35 @@ fn fingerprints_survive_ids_offsets_indexes_and_hosts_but_keep_what_matters() {
         "the self link https://other-host.example:443/v5/JobSessions/0d1f2e3c-0000-4000-8000-00000000abcd does not name the session's id 0d1f2e3c-0000-4000-8000-00000000abce",
     );
     assert_eq!(fingerprint(&a), fingerprint(&b));
-    let offset_1 = finding(Rule::OffsetSequence, "/offset", "page 2 starts at offset 50, but the previous page (offset 0, limit 40) ends at 40");
-    let offset_2 = finding(Rule::OffsetSequence, "/offset", "page 7 starts at offset 310, but the previous page (offset 240, limit 40) ends at 280");
+    let offset_1 = finding(
+        Rule::OffsetSequence,
+        "/offset",
+        "page 2 starts at offset 50, but the previous page (offset 0, limit 40) ends at 40",
+    );
+    let offset_2 = finding(
+        Rule::OffsetSequence,
+        "/offset",
+        "page 7 starts at offset 310, but the previous page (offset 240, limit 40) ends at 280",
+    );
     assert_eq!(fingerprint(&offset_1), fingerprint(&offset_2));
     // Another rule, another pointer or another message shape is another deviation.
-    let other_rule = finding(Rule::JobLinkMismatch, "/results/3/_links/self/href", &a.message);
+    let other_rule = finding(
+        Rule::JobLinkMismatch,
+        "/results/3/_links/self/href",
+        &a.message,
+    );
     assert_ne!(fingerprint(&a), fingerprint(&other_rule));
-    let other_pointer = finding(Rule::SelfLinkMismatch, "/results/3/_links/job/href", &a.message);
+    let other_pointer = finding(
+        Rule::SelfLinkMismatch,
+        "/results/3/_links/job/href",
+        &a.message,
+    );
     assert_ne!(fingerprint(&a), fingerprint(&other_pointer));
-    let mut schema_a = finding(Rule::Schema, "/results/0/status", "\"Exploded\" is not one of the documented values");
+    let mut schema_a = finding(
+        Rule::Schema,
+        "/results/0/status",
+        "\"Exploded\" is not one of the documented values",
+    );
     schema_a.schema_location = Some("/properties/results/items/properties/status/enum".into());
     let mut schema_b = schema_a.clone();
     schema_b.pointer = "/results/9/status".into();
@@ -407,19 +509,30 @@ async fn a_baseline_accepts_known_findings_and_reports_new_and_gone() {
 
     let mut second = live_report(Some(Fault::UnknownStatus), 40, 20).await;
     second.baseline = Some(Comparison::new("baseline.json", &read, &second));
-    assert_eq!(second.exit_code(false), 0, "{}", report::human(&second, false));
+    assert_eq!(
+        second.exit_code(false),
+        0,
+        "{}",
+        report::human(&second, false)
+    );
     assert!(second.baseline.as_ref().unwrap().gone.is_empty());
 
     // A new deviation fails the run, and only it is printed.
     let mut third = live_report(Some(Fault::UnknownStatus), 25, 10).await;
-    third.entries[0]
-        .findings
-        .push(finding(Rule::EchoMismatch, "/limit", "the request asked for limit=10 but the page says 11"));
+    third.entries[0].findings.push(finding(
+        Rule::EchoMismatch,
+        "/limit",
+        "the request asked for limit=10 but the page says 11",
+    ));
     third.baseline = Some(Comparison::new("baseline.json", &read, &third));
     assert_eq!(third.exit_code(false), 1);
     assert_eq!(third.new_errors(), 1);
     let human = report::human(&third, false);
-    assert_eq!(human.lines().filter(|l| l.starts_with("error[")).count(), 1, "{human}");
+    assert_eq!(
+        human.lines().filter(|l| l.starts_with("error[")).count(),
+        1,
+        "{human}"
+    );
     assert!(human.contains("error[echo-mismatch]"), "{human}");
     assert!(human.contains("1 new,"), "{human}");
 
@@ -440,9 +553,19 @@ fn a_malformed_or_huge_baseline_is_a_typed_error() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("b.json");
     std::fs::write(&path, "{not json").unwrap();
-    assert!(Baseline::read(&path).unwrap_err().to_string().contains("not a vbo-contract baseline"));
+    assert!(
+        Baseline::read(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("not a vbo-contract baseline")
+    );
     std::fs::write(&path, r#"{"format_version": 9, "findings": []}"#).unwrap();
-    assert!(Baseline::read(&path).unwrap_err().to_string().contains("format_version 9"));
+    assert!(
+        Baseline::read(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("format_version 9")
+    );
     assert!(Baseline::read(&dir.join("missing.json")).is_err());
     std::fs::remove_dir_all(dir).ok();
 }

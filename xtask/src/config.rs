@@ -73,11 +73,7 @@ impl std::fmt::Display for ConfigError {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -90,8 +86,7 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             .next()
             .unwrap_or("")
             .trim_matches(['"', '\'']);
-        if trimmed.contains('=') && CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str())
-        {
+        if trimmed.contains('=') && CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
             return Err(ConfigError(format!(
                 "{name}:{}:{}: `{key}`: credentials are never read from the config file; set VBO_USERNAME and VBO_PASSWORD, or VBO_TOKEN, in the environment",
                 number + 1,
@@ -100,7 +95,9 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         }
     }
     toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |span| line_column(text, span.start));
+        let (line, column) = e
+            .span()
+            .map_or((1, 1), |span| line_column(text, span.start));
         ConfigError(format!(
             "{name}:{line}:{column}: {}",
             e.message().trim_end()
@@ -134,10 +131,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<(Config, PathBuf)>, Config
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ConfigError(format!("cannot read config {name}: {e}")))?;
     let config = parse(&name, &text)?;
-    let folder = path
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default();
+    let folder = path.parent().map(Path::to_owned).unwrap_or_default();
     Ok(Some((config, folder)))
 }
 
@@ -179,9 +173,7 @@ pub fn apply(
     }
     if let (Some(size), false) = (config.page_size, user_set(matches, "page_size")) {
         if !(1..=10_000).contains(&size) {
-            return Err(ConfigError(format!(
-                "page-size {size} is not in 1..=10000"
-            )));
+            return Err(ConfigError(format!("page-size {size} is not in 1..=10000")));
         }
         args.server.page_size = size;
     }

@@ -14,7 +14,13 @@ pub struct ServerArgs {
     #[arg(long, value_name = "URL", env = "VBO_SERVER", hide_env_values = true)]
     pub server: Option<String>,
     /// A backup job whose sessions to walk (repeat for several jobs).
-    #[arg(long = "job", value_name = "ID", env = "VBO_JOBS", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long = "job",
+        value_name = "ID",
+        env = "VBO_JOBS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub jobs: Vec<String>,
     /// Trust this PEM certificate (the server's self-signed certificate or its CA).
     #[arg(long, value_name = "FILE", env = "VBO_CA_CERT", hide_env_values = true)]

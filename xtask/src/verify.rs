@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use std::time::Instant;
 
+use vbo_contract::baseline::{Baseline, Comparison};
 use vbo_contract::live::{self, Observer, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
-use vbo_contract::baseline::{Baseline, Comparison};
 use vbo_contract::report::{self, HumanOptions, Report};
 use vbo_contract::{Contract, Options, Overrides, Verifier, recorded};
 
@@ -73,16 +73,16 @@ pub struct OutputSpec {
 }
 
 fn parse_output(text: &str) -> Result<OutputSpec, String> {
-    if let Some((name, file)) = text.split_once('=') {
-        if let Ok(format) = <Format as clap::ValueEnum>::from_str(name, false) {
-            if file.is_empty() {
-                return Err(format!("`{text}`: no file after `{name}=`"));
-            }
-            return Ok(OutputSpec {
-                format: Some(format),
-                file: PathBuf::from(file),
-            });
+    if let Some((name, file)) = text.split_once('=')
+        && let Ok(format) = <Format as clap::ValueEnum>::from_str(name, false)
+    {
+        if file.is_empty() {
+            return Err(format!("`{text}`: no file after `{name}=`"));
         }
+        return Ok(OutputSpec {
+            format: Some(format),
+            file: PathBuf::from(file),
+        });
     }
     Ok(OutputSpec {
         format: None,
@@ -130,7 +130,12 @@ pub struct Args {
     pub max_findings: Option<usize>,
     /// Accept the findings recorded in FILE: only new ones fail the run; the report says how
     /// many are new, known and gone.
-    #[arg(long, value_name = "FILE", env = "VBO_BASELINE", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "VBO_BASELINE",
+        hide_env_values = true
+    )]
     pub baseline: Option<PathBuf>,
     /// Write every finding of this run to the --baseline FILE (accepting them all).
     #[arg(long, requires = "baseline")]
@@ -183,11 +188,11 @@ pub fn run_configured(mut args: Args, matches: &clap::ArgMatches) -> u8 {
             return exit::USAGE;
         }
     };
-    if let Some((config, folder)) = loaded {
-        if let Err(e) = crate::config::apply(&mut args, matches, config, &folder) {
-            eprintln!("error: config: {e}");
-            return exit::USAGE;
-        }
+    if let Some((config, folder)) = loaded
+        && let Err(e) = crate::config::apply(&mut args, matches, config, &folder)
+    {
+        eprintln!("error: config: {e}");
+        return exit::USAGE;
     }
     run(&args)
 }
@@ -383,9 +388,10 @@ fn render(args: &Args, report: &Report, format: Format, color: bool) -> String {
         Format::Json => report::json(report),
         Format::Junit => report::junit(report),
         Format::Sarif => report::sarif(report),
-        Format::Github => {
-            report::github(report, args.max_findings.unwrap_or(report::GITHUB_DEFAULT_CAP))
-        }
+        Format::Github => report::github(
+            report,
+            args.max_findings.unwrap_or(report::GITHUB_DEFAULT_CAP),
+        ),
         Format::Markdown => report::markdown(report),
     }
 }
@@ -412,12 +418,18 @@ pub fn emit(args: &Args, report: &mut Report) -> u8 {
     };
     for extra in &args.outputs {
         if let Some(format) = extra.format {
-            write(&extra.file, &render(args, report, format, args.color.enabled(false)));
+            write(
+                &extra.file,
+                &render(args, report, format, args.color.enabled(false)),
+            );
         }
     }
     match main_file {
         Some(path) => {
-            write(path, &render(args, report, args.format, args.color.enabled(false)));
+            write(
+                path,
+                &render(args, report, args.format, args.color.enabled(false)),
+            );
         }
         None => {
             let color = args.color.enabled(std::io::stdout().is_terminal());

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The binary with no colour/config/baseline variables inherited, run in `dir`.
@@ -89,18 +92,37 @@ fn several_outputs_in_one_run() {
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 1);
-    assert!(std::fs::read_to_string(&junit).unwrap().contains("<failure"));
-    assert!(std::fs::read_to_string(&summary).unwrap().starts_with("## vbo-contract verify: FAILED"));
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<failure")
+    );
+    assert!(
+        std::fs::read_to_string(&summary)
+            .unwrap()
+            .starts_with("## vbo-contract verify: FAILED")
+    );
     // The summary is appended, as $GITHUB_STEP_SUMMARY expects.
     xtask(&args);
     let text = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(text.matches("## vbo-contract verify").count(), 2);
     // A bare --output FILE still takes the --format report.
     let main = file("main.json");
-    let output = xtask(&["verify", "--format", "json", "--output", &main, &fixture(SEED)]);
+    let output = xtask(&[
+        "verify",
+        "--format",
+        "json",
+        "--output",
+        &main,
+        &fixture(SEED),
+    ]);
     assert_eq!(code(&output), 0);
     assert!(stdout(&output).is_empty());
-    assert!(std::fs::read_to_string(&main).unwrap().contains("\"format_version\""));
+    assert!(
+        std::fs::read_to_string(&main)
+            .unwrap()
+            .contains("\"format_version\"")
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -115,11 +137,21 @@ fn baseline_round_trip() {
         "--update-baseline",
         &fixture(UNKNOWN_STATUS),
     ]);
-    assert_eq!(code(&written), 0, "{}{}", stdout(&written), stderr(&written));
+    assert_eq!(
+        code(&written),
+        0,
+        "{}{}",
+        stdout(&written),
+        stderr(&written)
+    );
     assert!(stderr(&written).contains("wrote baseline"));
     let again = xtask(&["verify", "--baseline", &baseline, &fixture(UNKNOWN_STATUS)]);
     assert_eq!(code(&again), 0, "{}", stdout(&again));
-    assert!(stdout(&again).contains("0 new, 1 known"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("0 new, 1 known"),
+        "{}",
+        stdout(&again)
+    );
     // A new finding fails the run, and the report names only it.
     let new = xtask(&[
         "verify",
@@ -139,20 +171,39 @@ fn baseline_round_trip() {
     assert!(stdout(&gone).contains("1 gone"), "{}", stdout(&gone));
     assert!(stdout(&gone).contains("gone "), "{}", stdout(&gone));
     // A missing baseline is a usage error, not a silent pass.
-    let missing = xtask(&["verify", "--baseline", "no/such/baseline.json", &fixture(SEED)]);
+    let missing = xtask(&[
+        "verify",
+        "--baseline",
+        "no/such/baseline.json",
+        &fixture(SEED),
+    ]);
     assert_eq!(code(&missing), 2);
     std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
 fn rule_overrides_and_unknown_ids() {
-    let demoted = xtask(&["verify", "--rule", "schema=warning", &fixture(UNKNOWN_STATUS)]);
+    let demoted = xtask(&[
+        "verify",
+        "--rule",
+        "schema=warning",
+        &fixture(UNKNOWN_STATUS),
+    ]);
     assert_eq!(code(&demoted), 0, "{}", stdout(&demoted));
     assert!(stdout(&demoted).contains("warning[schema]"));
     let off = xtask(&["verify", "--rule", "schema=off", &fixture(UNKNOWN_STATUS)]);
     assert_eq!(code(&off), 0);
-    assert!(stdout(&off).contains("0 errors, 0 warnings"), "{}", stdout(&off));
-    let promoted = xtask(&["verify", "--rule", "next-leaves-collection=error", &fixture(SEED)]);
+    assert!(
+        stdout(&off).contains("0 errors, 0 warnings"),
+        "{}",
+        stdout(&off)
+    );
+    let promoted = xtask(&[
+        "verify",
+        "--rule",
+        "next-leaves-collection=error",
+        &fixture(SEED),
+    ]);
     assert_eq!(code(&promoted), 1);
     let unknown = xtask(&["verify", "--rule", "shcema=off", &fixture(SEED)]);
     assert_eq!(code(&unknown), 2);
@@ -181,37 +232,71 @@ fn config_file_flags_beat_environment_beat_file() {
     .unwrap();
     let seed = fixture(SEED);
     let from_file = xtask_in(&dir, &["verify", &seed], &[]);
-    assert!(stdout(&from_file).contains("file.json"), "{}", stdout(&from_file));
+    assert!(
+        stdout(&from_file).contains("file.json"),
+        "{}",
+        stdout(&from_file)
+    );
     let env = dir.join("env.json").display().to_string();
     let from_env = xtask_in(&dir, &["verify", &seed], &[("VBO_BASELINE", &env)]);
-    assert!(stdout(&from_env).contains("env.json"), "{}", stdout(&from_env));
+    assert!(
+        stdout(&from_env).contains("env.json"),
+        "{}",
+        stdout(&from_env)
+    );
     let flag = dir.join("flag.json").display().to_string();
     let from_flag = xtask_in(
         &dir,
         &["verify", "--baseline", &flag, &seed],
         &[("VBO_BASELINE", &env)],
     );
-    assert!(stdout(&from_flag).contains("flag.json"), "{}", stdout(&from_flag));
+    assert!(
+        stdout(&from_flag).contains("flag.json"),
+        "{}",
+        stdout(&from_flag)
+    );
     // The file's rule settings apply, and a flag for the same rule replaces them.
     let unknown = fixture(UNKNOWN_STATUS);
     let rules_file = xtask_in(&dir, &["verify", "--baseline", &flag, &unknown], &[]);
     assert_eq!(code(&rules_file), 0, "{}", stdout(&rules_file));
     let rules_flag = xtask_in(
         &dir,
-        &["verify", "--baseline", &flag, "--rule", "schema=error", &unknown],
+        &[
+            "verify",
+            "--baseline",
+            &flag,
+            "--rule",
+            "schema=error",
+            &unknown,
+        ],
         &[],
     );
     assert_eq!(code(&rules_flag), 1, "{}", stdout(&rules_flag));
     // --config names another file; the format from it applies when no flag is given.
     std::fs::write(dir.join("other.toml"), "format = \"json\"\n").unwrap();
     let other = xtask_in(&dir, &["verify", "--config", "other.toml", &seed], &[]);
-    assert!(serde_json::from_str::<serde_json::Value>(&stdout(&other)).is_ok(), "{}", stdout(&other));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&other)).is_ok(),
+        "{}",
+        stdout(&other)
+    );
     let other_flag = xtask_in(
         &dir,
-        &["verify", "--config", "other.toml", "--format", "junit", &seed],
+        &[
+            "verify",
+            "--config",
+            "other.toml",
+            "--format",
+            "junit",
+            &seed,
+        ],
         &[],
     );
-    assert!(stdout(&other_flag).starts_with("<?xml"), "{}", stdout(&other_flag));
+    assert!(
+        stdout(&other_flag).starts_with("<?xml"),
+        "{}",
+        stdout(&other_flag)
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -220,8 +305,14 @@ fn config_errors_are_exit_two_with_line_and_column() {
     let dir = scratch("config-errors");
     let seed = fixture(SEED);
     let cases = [
-        ("format = \"json\"\npage-size = [\n", "vbo-contract.toml:2:14"),
-        ("format = \"json\"\n\nformt = \"json\"\n", "vbo-contract.toml:3:1"),
+        (
+            "format = \"json\"\npage-size = [\n",
+            "vbo-contract.toml:2:14",
+        ),
+        (
+            "format = \"json\"\n\nformt = \"json\"\n",
+            "vbo-contract.toml:3:1",
+        ),
         ("format = \"yaml\"\n", "vbo-contract.toml:1:10"),
         ("[rules]\nschema = \"loud\"\n", "unknown level `loud`"),
         ("[rules]\nshcema = \"off\"\n", "unknown rule `shcema`"),
@@ -230,7 +321,11 @@ fn config_errors_are_exit_two_with_line_and_column() {
         std::fs::write(dir.join("vbo-contract.toml"), text).unwrap();
         let output = xtask_in(&dir, &["verify", &seed], &[]);
         assert_eq!(code(&output), 2, "{text}: {}", stderr(&output));
-        assert!(stderr(&output).contains(expected), "{text}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(expected),
+            "{text}: {}",
+            stderr(&output)
+        );
     }
     // Credentials are refused, and the value is not echoed.
     std::fs::write(
@@ -254,9 +349,20 @@ fn config_errors_are_exit_two_with_line_and_column() {
 fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
     let seed = fixture(UNKNOWN_STATUS);
     let coloured = |o: &Output| stdout(o).contains("\x1b[");
-    assert!(!coloured(&xtask_in(&root(), &["verify", &seed], &[])), "not a terminal");
-    assert!(coloured(&xtask_in(&root(), &["verify", &seed], &[("CLICOLOR_FORCE", "1")])));
-    assert!(!coloured(&xtask_in(&root(), &["verify", &seed], &[("CLICOLOR_FORCE", "0")])));
+    assert!(
+        !coloured(&xtask_in(&root(), &["verify", &seed], &[])),
+        "not a terminal"
+    );
+    assert!(coloured(&xtask_in(
+        &root(),
+        &["verify", &seed],
+        &[("CLICOLOR_FORCE", "1")]
+    )));
+    assert!(!coloured(&xtask_in(
+        &root(),
+        &["verify", &seed],
+        &[("CLICOLOR_FORCE", "0")]
+    )));
     assert!(!coloured(&xtask_in(
         &root(),
         &["verify", &seed],
@@ -280,7 +386,10 @@ fn completions_for_every_shell() {
         let output = xtask(&["completions", shell]);
         assert_eq!(code(&output), 0, "{shell}");
         let text = stdout(&output);
-        assert!(text.contains("verify") && text.contains("update-baseline"), "{shell}");
+        assert!(
+            text.contains("verify") && text.contains("update-baseline"),
+            "{shell}"
+        );
     }
     assert_eq!(code(&xtask(&["completions", "tcsh"])), 2);
 }
@@ -316,8 +425,15 @@ fn live_mock_run_with_a_fault_in_the_github_format() {
     let port = regex_free_port(&text);
     let text = text.replace(&port, "PORT");
     assert!(text.lines().all(|l| l.starts_with("::")), "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with("::error ")).count(), 2, "{text}");
-    assert!(text.lines().last().unwrap().starts_with("::notice "), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("::error ")).count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.lines().last().unwrap().starts_with("::notice "),
+        "{text}"
+    );
     insta::assert_snapshot!("cli_live_mock_github", text);
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();

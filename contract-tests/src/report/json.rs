@@ -104,7 +104,11 @@ fn add_ci_fields(report: &Report, document: &mut Value) {
                 object.insert("offset".into(), json!(live.offset));
             }
             if report.baseline.is_some() {
-                let state = if report.is_new(finding) { "new" } else { "known" };
+                let state = if report.is_new(finding) {
+                    "new"
+                } else {
+                    "known"
+                };
                 object.insert("baseline".into(), json!(state));
                 object.insert(
                     "fingerprint".into(),

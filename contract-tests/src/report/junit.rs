@@ -51,7 +51,10 @@ pub fn render(report: &Report) -> String {
         let mut case = TestCase::new(entry.source.page_name(), status);
         case.set_classname("vbo-contract.page");
         if entry.source.live.is_some() {
-            case.add_property(quick_junit::Property::new("url", entry.source.origin.clone()));
+            case.add_property(quick_junit::Property::new(
+                "url",
+                entry.source.origin.clone(),
+            ));
         }
         if !warnings.is_empty() {
             case.set_system_out(

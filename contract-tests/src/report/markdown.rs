@@ -73,7 +73,9 @@ pub fn render(report: &Report) -> String {
     }
     let by_rule = report.by_rule();
     if !by_rule.is_empty() {
-        out.push_str("| rule | errors | warnings | what it checks |\n| --- | ---: | ---: | --- |\n");
+        out.push_str(
+            "| rule | errors | warnings | what it checks |\n| --- | ---: | ---: | --- |\n",
+        );
         for (rule, count) in &by_rule {
             let _ = writeln!(
                 out,
@@ -99,7 +101,9 @@ pub fn render(report: &Report) -> String {
             new.len().min(FIRST_FINDINGS),
             new.len()
         );
-        out.push_str("| severity | rule | where | pointer | message |\n| --- | --- | --- | --- | --- |\n");
+        out.push_str(
+            "| severity | rule | where | pointer | message |\n| --- | --- | --- | --- | --- |\n",
+        );
         for (entry, finding) in new.iter().take(FIRST_FINDINGS) {
             let _ = writeln!(
                 out,

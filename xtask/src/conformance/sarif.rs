@@ -23,8 +23,7 @@ fn multitool_dir(tools: &Tools) -> PathBuf {
 fn produce_fixture_log(root: &Path) -> Result<PathBuf, String> {
     let contract = Contract::embedded().map_err(|e| e.to_string())?;
     let fixtures = root.join("contract-tests/fixtures/invalid");
-    let mut report =
-        recorded::verify_paths(&Verifier::new(&contract), &[fixtures], &mut |_, _| {});
+    let mut report = recorded::verify_paths(&Verifier::new(&contract), &[fixtures], &mut |_, _| {});
     for entry in &mut report.entries {
         if let Ok(relative) = Path::new(&entry.source.origin).strip_prefix(root) {
             entry.source.origin = relative.display().to_string();
@@ -93,17 +92,21 @@ pub fn run(tools: &Tools, root: &Path) -> Vec<Outcome> {
                 tool: schema_tool.clone(),
                 checked: checked.clone(),
                 passed: lines.len() == files.len() && invalid.is_empty(),
-                counts: format!("{} valid, {} invalid", lines.len() - invalid.len(), invalid.len()),
+                counts: format!(
+                    "{} valid, {} invalid",
+                    lines.len() - invalid.len(),
+                    invalid.len()
+                ),
             }
         }
     };
     // The multitool validates the fixture log (all rules, file regions) and, when a test made
     // one, a live log (URL artifacts without regions).
     let mut fed = vec![own];
-    if let Some(live) = files
-        .iter()
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("live")))
-    {
+    if let Some(live) = files.iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("live"))
+    }) {
         fed.push(live.clone());
     }
     let mut problems = Vec::new();
@@ -131,13 +134,24 @@ pub fn run(tools: &Tools, root: &Path) -> Vec<Outcome> {
                 let results = std::fs::read_to_string(&result)
                     .ok()
                     .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                    .map(|log| log["runs"][0]["results"].as_array().cloned().unwrap_or_default());
+                    .map(|log| {
+                        log["runs"][0]["results"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                    });
                 let errors = results.map(|results| {
                     let (failing, advice): (Vec<_>, Vec<_>) = results.into_iter().partition(|x| {
                         x["level"] == "error"
-                            || x["ruleId"].as_str().is_some_and(|id| id.starts_with("SARIF1"))
+                            || x["ruleId"]
+                                .as_str()
+                                .is_some_and(|id| id.starts_with("SARIF1"))
                     });
-                    guidance.extend(advice.iter().map(|x| x["ruleId"].as_str().unwrap_or("?").to_owned()));
+                    guidance.extend(
+                        advice
+                            .iter()
+                            .map(|x| x["ruleId"].as_str().unwrap_or("?").to_owned()),
+                    );
                     failing
                         .iter()
                         .map(|x| format!("{} {}", x["ruleId"], x["message"]))
@@ -163,7 +177,10 @@ pub fn run(tools: &Tools, root: &Path) -> Vec<Outcome> {
     }
     let multitool_outcome = Outcome {
         tool: multitool,
-        checked: format!("{} SARIF log(s) (fixtures, and a live run if the tests made one)", fed.len()),
+        checked: format!(
+            "{} SARIF log(s) (fixtures, and a live run if the tests made one)",
+            fed.len()
+        ),
         passed: problems.is_empty(),
         counts: format!(
             "{} accepted, {} with errors; guidance notes: {}",
