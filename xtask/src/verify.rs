@@ -138,7 +138,7 @@ pub struct Args {
     )]
     pub baseline: Option<PathBuf>,
     /// Write every finding of this run to the --baseline FILE (accepting them all).
-    #[arg(long, requires = "baseline")]
+    #[arg(long)]
     pub update_baseline: bool,
     /// Set a rule's severity, or turn it off (repeatable), e.g. --rule next-leaves-collection=off.
     #[arg(long = "rule", value_name = "ID=error|warning|off", value_parser = parse_rule)]
@@ -354,6 +354,12 @@ fn prepare(args: &Args, report: &mut Report) -> Result<(), String> {
     }
     report.apply_overrides(&overrides);
     let Some(path) = &args.baseline else {
+        if args.update_baseline {
+            // Checked here, not by clap: the baseline may come from the config file.
+            return Err(
+                "--update-baseline needs --baseline FILE (or `baseline` in the config file)".into(),
+            );
+        }
         return Ok(());
     };
     if args.update_baseline {

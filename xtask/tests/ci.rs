@@ -170,6 +170,10 @@ fn baseline_round_trip() {
     assert_eq!(code(&gone), 0);
     assert!(stdout(&gone).contains("1 gone"), "{}", stdout(&gone));
     assert!(stdout(&gone).contains("gone "), "{}", stdout(&gone));
+    // --update-baseline with no baseline anywhere is a usage error.
+    let nowhere = xtask(&["verify", "--update-baseline", &fixture(SEED)]);
+    assert_eq!(code(&nowhere), 2);
+    assert!(stderr(&nowhere).contains("--update-baseline needs --baseline"));
     // A missing baseline is a usage error, not a silent pass.
     let missing = xtask(&[
         "verify",
@@ -231,6 +235,13 @@ fn config_file_flags_beat_environment_beat_file() {
     )
     .unwrap();
     let seed = fixture(SEED);
+    let update = xtask_in(&dir, &["verify", "--update-baseline", &seed], &[]);
+    assert_eq!(code(&update), 0, "{}", stderr(&update));
+    assert!(
+        stderr(&update).contains("wrote baseline file.json"),
+        "{}",
+        stderr(&update)
+    );
     let from_file = xtask_in(&dir, &["verify", &seed], &[]);
     assert!(
         stdout(&from_file).contains("file.json"),
