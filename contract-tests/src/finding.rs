@@ -143,4 +143,198 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The message with what varies from session to session and run to run replaced by
+    /// placeholders (URLs, uuids, numbers), so findings of one kind compare equal: the key of
+    /// grouped human output and part of a baseline fingerprint.
+    pub fn message_shape(&self) -> String {
+        shape(&self.message)
+    }
+
+    /// The pointer with array indexes replaced by `*` (`/results/*/status`).
+    pub fn pointer_shape(&self) -> String {
+        self.pointer
+            .split('/')
+            .map(|token| {
+                if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
+                    "*"
+                } else {
+                    token
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+fn shape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut previous: Option<char> = None;
+    while let Some(c) = rest.chars().next() {
+        let at_word_start = !previous.is_some_and(|p| p.is_ascii_alphanumeric());
+        if at_word_start && (rest.starts_with("http://") || rest.starts_with("https://")) {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+                .unwrap_or(rest.len());
+            let url = &rest[..end];
+            let kept = url.trim_end_matches([';', ',', '.', ')']);
+            out.push_str("<url>");
+            rest = &rest[kept.len()..];
+            previous = Some('>');
+            continue;
+        }
+        if at_word_start && is_uuid_prefix(rest) {
+            out.push_str("<id>");
+            rest = &rest[36..];
+            previous = Some('>');
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            out.push_str("<n>");
+            rest = &rest[end..];
+            previous = Some('>');
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        previous = Some(c);
+    }
+    out
+}
+
+fn is_uuid_prefix(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 36
+        && bytes[..36].iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+        && !bytes.get(36).is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// What a rule override sets a rule to: one of the two severities, or off (its findings are
+/// dropped before anything counts or renders them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Findings of the rule are errors.
+    Error,
+    /// Findings of the rule are warnings.
+    Warning,
+    /// Findings of the rule are dropped.
+    Off,
+}
+
+impl Level {
+    /// The spelling used on the command line and in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Off => "off",
+        }
+    }
+}
+
+/// Why a rule override was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    /// The text is not `ID=LEVEL`.
+    #[error("`{0}` is not ID=error|warning|off")]
+    Shape(String),
+    /// No rule has this id.
+    #[error("unknown rule `{id}`; valid rules: {valid}")]
+    UnknownRule {
+        /// The id given.
+        id: String,
+        /// Every valid id, comma-separated.
+        valid: String,
+    },
+    /// The level is not error, warning or off.
+    #[error("unknown level `{0}` (use error, warning or off)")]
+    UnknownLevel(String),
+}
+
+/// Per-rule severity overrides (`--rule ID=LEVEL`, the config file's `[rules]`). This is the one
+/// place a finding's severity changes after the verifier made it; later settings win.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    levels: Vec<(Rule, Level)>,
+}
+
+impl Overrides {
+    /// Sets `rule` to `level`, replacing an earlier setting for it.
+    pub fn set(&mut self, rule: Rule, level: Level) {
+        self.levels.retain(|(r, _)| *r != rule);
+        self.levels.push((rule, level));
+    }
+
+    /// Parses and sets one `ID=LEVEL`.
+    pub fn parse_set(&mut self, text: &str) -> Result<(), OverrideError> {
+        let (id, level) = text
+            .split_once('=')
+            .ok_or_else(|| OverrideError::Shape(text.to_owned()))?;
+        let (rule, level) = parse_override(id.trim(), level.trim())?;
+        self.set(rule, level);
+        Ok(())
+    }
+
+    /// The level set for `rule`, if any.
+    pub fn get(&self, rule: Rule) -> Option<Level> {
+        self.levels
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map(|(_, level)| *level)
+    }
+
+    /// Whether nothing is overridden.
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// Every setting, in the order made.
+    pub fn iter(&self) -> impl Iterator<Item = (Rule, Level)> + '_ {
+        self.levels.iter().copied()
+    }
+
+    /// Applies the overrides to `findings`: new severities, `off` rules removed.
+    pub fn apply(&self, findings: &mut Vec<Finding>) {
+        if self.levels.is_empty() {
+            return;
+        }
+        findings.retain_mut(|finding| match self.get(finding.rule) {
+            None => true,
+            Some(Level::Off) => false,
+            Some(Level::Error) => {
+                finding.severity = Severity::Error;
+                true
+            }
+            Some(Level::Warning) => {
+                finding.severity = Severity::Warning;
+                true
+            }
+        });
+    }
+}
+
+/// Parses a rule id and a level name, rejecting unknown ids with the list of valid ones.
+pub fn parse_override(id: &str, level: &str) -> Result<(Rule, Level), OverrideError> {
+    let rule = Rule::from_id(id).ok_or_else(|| OverrideError::UnknownRule {
+        id: id.to_owned(),
+        valid: Rule::ALL
+            .iter()
+            .map(|r| r.id())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let level = match level {
+        "error" => Level::Error,
+        "warning" => Level::Warning,
+        "off" => Level::Off,
+        other => return Err(OverrideError::UnknownLevel(other.to_owned())),
+    };
+    Ok((rule, level))
 }

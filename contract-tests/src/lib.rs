@@ -11,6 +11,7 @@
 //! # Ok::<(), vbo_contract::ContractError>(())
 //! ```
 
+pub mod baseline;
 pub mod capture;
 pub mod contract;
 pub mod decisions;
@@ -29,6 +30,6 @@ mod seen;
 pub mod verify;
 
 pub use contract::{Contract, ContractError};
-pub use finding::{Finding, Position, Rule, Severity, Snippet};
+pub use finding::{Finding, Level, Overrides, Position, Rule, Severity, Snippet};
 pub use rules::{PageFacts, Request, Walk};
 pub use verify::{ContentType, Options, Response, Verdict, Verifier};

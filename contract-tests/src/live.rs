@@ -92,7 +92,11 @@ pub async fn walk_job<S: PageSource>(
         };
         let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
         let facts = verdict.facts.clone();
-        report.push(Source::new(raw.url), verdict.sessions, verdict.findings);
+        report.push(
+            Source::live(raw.url, job_id, offset),
+            verdict.sessions,
+            verdict.findings,
+        );
         observer.progress(report.pages(), report.sessions());
         let Some(facts) = facts else { return };
         if plan.max_pages.is_some_and(|max| walk.pages() >= max) || walk.pages() >= PAGE_CAP {

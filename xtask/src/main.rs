@@ -2,7 +2,10 @@
 //! work is done by `vbo-client` and `vbo-contract-tests`.
 
 mod bench;
+#[cfg(test)]
+mod ci_examples;
 mod codegen;
+mod config;
 mod conformance;
 mod lint;
 mod mock;
@@ -13,7 +16,7 @@ mod verify;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Exit codes every command shares.
 pub mod exit {
@@ -57,21 +60,39 @@ enum Command {
     Conformance(conformance::Args),
     /// Measure verification and client throughput against the parse floor and peer validators.
     Bench(bench::Args),
+    /// Print a shell completion script for the `xtask` binary (bash, zsh, fish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// One parse-floor row of `bench`, in a process of its own.
     #[command(hide = true)]
     BenchRow(bench::floor::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The matches are kept: `verify` asks them which settings the user gave (flag or
+    // environment), which the config file must not change.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let code = match cli.command {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
-        Command::Verify(args) => verify::run(&args),
+        Command::Verify(args) => verify::run_configured(
+            args,
+            matches
+                .subcommand_matches("verify")
+                .expect("the verify subcommand was parsed"),
+        ),
         Command::Record(args) => record::run(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "xtask", &mut std::io::stdout());
+            exit::OK
+        }
         Command::BenchRow(args) => bench::floor::run(&args),
     };
     ExitCode::from(code)

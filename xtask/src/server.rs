@@ -11,13 +11,19 @@ use vbo_client::Client;
 pub struct ServerArgs {
     /// Base URL of the server, e.g. https://vbo01:4443 (port 4443 when absent; `/v5` optional).
     /// Credentials come from VBO_USERNAME and VBO_PASSWORD, or VBO_TOKEN.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "VBO_SERVER", hide_env_values = true)]
     pub server: Option<String>,
     /// A backup job whose sessions to walk (repeat for several jobs).
-    #[arg(long = "job", value_name = "ID")]
+    #[arg(
+        long = "job",
+        value_name = "ID",
+        env = "VBO_JOBS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub jobs: Vec<String>,
     /// Trust this PEM certificate (the server's self-signed certificate or its CA).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "VBO_CA_CERT", hide_env_values = true)]
     pub ca_cert: Option<PathBuf>,
     /// Trust only a server certificate with this SHA-256 pin (repeatable): sha256//BASE64 of
     /// its public key (curl's --pinnedpubkey form), or the certificate's SHA-256 as hex or base64.
@@ -28,7 +34,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub insecure: bool,
     /// Sessions per page (the `limit` asked for), 1..=10000.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    #[arg(long, value_name = "N", default_value_t = 1000, env = "VBO_PAGE_SIZE", hide_env_values = true, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub page_size: u32,
     /// Stop each walk after this many pages (walk-completion rules are then not judged).
     #[arg(long, value_name = "N")]

@@ -6,24 +6,106 @@ use std::path::PathBuf;
 
 use std::time::Instant;
 
+use vbo_contract::baseline::{Baseline, Comparison};
 use vbo_contract::live::{self, Observer, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
-use vbo_contract::report::{self, Report};
-use vbo_contract::{Contract, Options, Verifier, recorded};
+use vbo_contract::report::{self, HumanOptions, Report};
+use vbo_contract::{Contract, Options, Overrides, Verifier, recorded};
 
 use crate::exit;
 use crate::progress::Progress;
 use crate::server::{self, Credentials, ServerArgs};
 
 /// Report formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// Findings with snippets and carets, then a summary (colour on a terminal).
+    /// Findings with snippets and carets, grouped by kind, then a summary (colour on a terminal).
     Human,
     /// One JSON document: totals, rules, every finding with its source and pointer.
     Json,
     /// JUnit XML: one test case per page.
     Junit,
+    /// SARIF 2.1.0 (code-scanning upload): the rule catalogue and one result per finding.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per new finding, capped.
+    Github,
+    /// A Markdown summary: totals, a table per rule, the first findings.
+    Markdown,
+}
+
+/// When the human report is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set; CLICOLOR_FORCE (not 0) forces it on.
+    Auto,
+    /// Always (even into a pipe or file).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`terminal`) or not.
+    pub fn enabled(self, terminal: bool) -> bool {
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+            ColorChoice::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            ColorChoice::Auto => terminal,
+        }
+    }
+}
+
+/// One `--output`: `FILE` (the `--format` report goes there instead of standard output) or
+/// `FORMAT=FILE` (one more report in that format).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// The format, or `None` for the `--format` report.
+    pub format: Option<Format>,
+    /// Where it goes.
+    pub file: PathBuf,
+}
+
+fn parse_output(text: &str) -> Result<OutputSpec, String> {
+    if let Some((name, file)) = text.split_once('=')
+        && let Ok(format) = <Format as clap::ValueEnum>::from_str(name, false)
+    {
+        if file.is_empty() {
+            return Err(format!("`{text}`: no file after `{name}=`"));
+        }
+        return Ok(OutputSpec {
+            format: Some(format),
+            file: PathBuf::from(file),
+        });
+    }
+    Ok(OutputSpec {
+        format: None,
+        file: PathBuf::from(text),
+    })
+}
+
+/// One `--rule ID=LEVEL`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleSetting {
+    /// The rule.
+    pub rule: vbo_contract::Rule,
+    /// What it is set to.
+    pub level: vbo_contract::Level,
+}
+
+fn parse_rule(text: &str) -> Result<RuleSetting, String> {
+    let (id, level) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not ID=error|warning|off"))?;
+    vbo_contract::finding::parse_override(id.trim(), level.trim())
+        .map(|(rule, level)| RuleSetting { rule, level })
+        .map_err(|e| e.to_string())
 }
 
 /// Arguments of `verify`.
@@ -34,9 +116,41 @@ pub struct Args {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// FILE: write the --format report there instead of standard output. FORMAT=FILE
+    /// (repeatable): also write a report in FORMAT (human, json, junit, sarif, github,
+    /// markdown) to FILE, e.g. --output sarif=r.sarif --output junit=r.xml.
+    #[arg(long = "output", value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub outputs: Vec<OutputSpec>,
+    /// Append a Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY").
     #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub summary: Option<PathBuf>,
+    /// Print at most N findings in the human report and N annotations of each severity with
+    /// --format github (default 10); totals, JSON and SARIF stay complete.
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
+    /// Accept the findings recorded in FILE: only new ones fail the run; the report says how
+    /// many are new, known and gone.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "VBO_BASELINE",
+        hide_env_values = true
+    )]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this run to the --baseline FILE (accepting them all).
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Set a rule's severity, or turn it off (repeatable), e.g. --rule next-leaves-collection=off.
+    #[arg(long = "rule", value_name = "ID=error|warning|off", value_parser = parse_rule)]
+    pub rules: Vec<RuleSetting>,
+    /// Settings file (default: vbo-contract.toml in the working directory, if present).
+    /// Flags beat environment variables, which beat the file.
+    #[arg(long, value_name = "FILE", env = "VBO_CONFIG", hide_env_values = true)]
+    pub config: Option<PathBuf>,
+    /// Colour the human report: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it),
+    /// always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -63,6 +177,24 @@ pub struct Args {
     /// With neither paths nor --server: serve the built-in mock over plain HTTP instead of HTTPS.
     #[arg(long, conflicts_with_all = ["paths", "server"])]
     pub mock_http: bool,
+}
+
+/// Runs `verify` after filling what the user did not set from the config file.
+pub fn run_configured(mut args: Args, matches: &clap::ArgMatches) -> u8 {
+    let loaded = match crate::config::load(args.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if let Some((config, folder)) = loaded
+        && let Err(e) = crate::config::apply(&mut args, matches, config, &folder)
+    {
+        eprintln!("error: config: {e}");
+        return exit::USAGE;
+    }
+    run(&args)
 }
 
 /// Runs `verify`: recorded paths, a live server, or the built-in mock.
@@ -141,7 +273,7 @@ async fn run_live(
     }
     progress.finish();
     report.elapsed = started.elapsed();
-    emit(args, &report)
+    emit(args, &mut report)
 }
 
 /// Starts the built-in mock on a free loopback port and verifies it end to end.
@@ -207,35 +339,129 @@ pub fn run_paths(args: &Args) -> u8 {
         mask_values: args.mask,
     });
     let progress = Progress::new(args.quiet);
-    let report = recorded::verify_paths(&verifier, &args.paths, &mut |pages, sessions| {
+    let mut report = recorded::verify_paths(&verifier, &args.paths, &mut |pages, sessions| {
         progress.update(pages, sessions)
     });
     progress.finish();
-    emit(args, &report)
+    emit(args, &mut report)
 }
 
-/// Renders and writes the report; returns the exit code it implies.
-pub fn emit(args: &Args, report: &Report) -> u8 {
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let text = match args.format {
-        Format::Human => report::human(report, color),
+/// Applies rule overrides and the baseline (writing it first with `--update-baseline`).
+fn prepare(args: &Args, report: &mut Report) -> Result<(), String> {
+    let mut overrides = Overrides::default();
+    for setting in &args.rules {
+        overrides.set(setting.rule, setting.level);
+    }
+    report.apply_overrides(&overrides);
+    let Some(path) = &args.baseline else {
+        if args.update_baseline {
+            // Checked here, not by clap: the baseline may come from the config file.
+            return Err(
+                "--update-baseline needs --baseline FILE (or `baseline` in the config file)".into(),
+            );
+        }
+        return Ok(());
+    };
+    if args.update_baseline {
+        let baseline = Baseline::from_report(report);
+        baseline.write(path).map_err(|e| e.to_string())?;
+        eprintln!(
+            "wrote baseline {}: {} fingerprints for {} findings",
+            path.display(),
+            baseline.findings.len(),
+            report.findings().count()
+        );
+    }
+    let baseline = Baseline::read(path).map_err(|e| e.to_string())?;
+    report.baseline = Some(Comparison::new(
+        path.display().to_string(),
+        &baseline,
+        report,
+    ));
+    Ok(())
+}
+
+/// Renders `report` in `format`; `color` applies to the human report only.
+fn render(args: &Args, report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Human => report::human_with(
+            report,
+            &HumanOptions {
+                max_findings: args.max_findings,
+                ..HumanOptions::new(color)
+            },
+        ),
         Format::Json => report::json(report),
         Format::Junit => report::junit(report),
-    };
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return exit::USAGE;
-            }
-            if args.format != Format::Human {
-                // Keep the one-line verdict visible in CI logs.
-                eprint!("{}", report::summary(report, false));
-            }
+        Format::Sarif => report::sarif(report),
+        Format::Github => report::github(
+            report,
+            args.max_findings.unwrap_or(report::GITHUB_DEFAULT_CAP),
+        ),
+        Format::Markdown => report::markdown(report),
+    }
+}
+
+/// Renders and writes every requested report; returns the exit code the run implies.
+pub fn emit(args: &Args, report: &mut Report) -> u8 {
+    if let Err(e) = prepare(args, report) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
+    let report = &*report;
+    let main_file = args
+        .outputs
+        .iter()
+        .rev()
+        .find(|o| o.format.is_none())
+        .map(|o| &o.file);
+    let mut failed = false;
+    let mut write = |path: &PathBuf, text: &str| {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            failed = true;
         }
-        None => print!("{text}"),
+    };
+    for extra in &args.outputs {
+        if let Some(format) = extra.format {
+            write(
+                &extra.file,
+                &render(args, report, format, args.color.enabled(false)),
+            );
+        }
+    }
+    match main_file {
+        Some(path) => {
+            write(
+                path,
+                &render(args, report, args.format, args.color.enabled(false)),
+            );
+        }
+        None => {
+            let color = args.color.enabled(std::io::stdout().is_terminal());
+            print!("{}", render(args, report, args.format, color));
+        }
+    }
+    if let Some(path) = &args.summary {
+        // Appended: $GITHUB_STEP_SUMMARY collects what every step adds.
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| {
+                std::io::Write::write_all(&mut file, report::markdown(report).as_bytes())
+            });
+        if let Err(e) = appended {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            failed = true;
+        }
+    }
+    if failed {
+        return exit::USAGE;
+    }
+    if main_file.is_some() && args.format != Format::Human {
+        // Keep the one-line verdict visible in CI logs.
+        eprint!("{}", report::summary(report, false));
     }
     u8::try_from(report.exit_code(args.deny_warnings)).unwrap_or(exit::FAILED)
 }

@@ -1,10 +1,11 @@
 //! The report for people: findings grouped by source, with the offending snippet and a caret,
 //! then a summary by rule.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::Report;
-use crate::finding::Severity;
+use super::{Entry, Report};
+use crate::finding::{Finding, Severity};
 
 struct Style {
     color: bool,
@@ -20,9 +21,47 @@ impl Style {
     }
 }
 
+/// How the human report is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours (for a terminal).
+    pub color: bool,
+    /// Findings of one rule and one message shape shown in full before the rest are counted.
+    pub group_first: usize,
+    /// At most this many findings are printed in all (`--max-findings`); totals stay complete.
+    pub max_findings: Option<usize>,
+}
+
+impl HumanOptions {
+    /// Grouped output (3 of each kind), no overall cap.
+    pub fn new(color: bool) -> Self {
+        Self {
+            color,
+            group_first: 3,
+            max_findings: None,
+        }
+    }
+}
+
 /// Renders `report` as text; `color` adds ANSI colours (for a terminal).
 pub fn render(report: &Report, color: bool) -> String {
-    let style = Style { color };
+    render_with(report, &HumanOptions::new(color))
+}
+
+/// Findings of one rule, severity and message shape, in input order.
+struct Group {
+    rule: crate::finding::Rule,
+    total: usize,
+    shown: usize,
+}
+
+/// Renders `report` as text, grouping findings of one rule with the same message shape (the
+/// first `group_first` in full, then a count) and capping the total at `max_findings`.
+/// Findings a baseline accepts are counted, not printed.
+pub fn render_with(report: &Report, options: &HumanOptions) -> String {
+    let style = Style {
+        color: options.color,
+    };
     let mut out = String::new();
     for problem in &report.input_problems {
         let _ = writeln!(
@@ -33,63 +72,118 @@ pub fn render(report: &Report, color: bool) -> String {
             problem.message
         );
     }
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(crate::finding::Rule, Severity, String), usize> = HashMap::new();
+    let mut kinds = Vec::new();
+    for finding in report.findings().filter(|f| report.is_new(f)) {
+        let key = (finding.rule, finding.severity, finding.message_shape());
+        let next = groups.len();
+        let group = *index.entry(key).or_insert(next);
+        if group == next {
+            groups.push(Group {
+                rule: finding.rule,
+                total: 0,
+                shown: 0,
+            });
+        }
+        groups[group].total += 1;
+        kinds.push(group);
+    }
+    let cap = options.max_findings.unwrap_or(usize::MAX);
+    let mut printed = 0;
+    let mut kinds = kinds.into_iter();
     for entry in &report.entries {
-        for finding in &entry.findings {
-            let (label, code) = match finding.severity {
-                Severity::Error => ("error", "1;31"),
-                Severity::Warning => ("warning", "1;33"),
-            };
-            let mut location = entry.source.origin.clone();
-            match (entry.source.line, finding.position) {
-                (Some(line), Some(p)) => {
-                    let _ = write!(location, ":{line}:{}", p.column);
-                }
-                (Some(line), None) => {
-                    let _ = write!(location, ":{line}");
-                }
-                (None, Some(p)) => {
-                    let _ = write!(location, ":{}:{}", p.line, p.column);
-                }
-                (None, None) => {}
+        for finding in entry.findings.iter().filter(|f| report.is_new(f)) {
+            let group = &mut groups[kinds.next().expect("one kind per new finding")];
+            if group.shown >= options.group_first || printed >= cap {
+                continue;
             }
-            let pointer = if finding.pointer.is_empty() {
-                "(whole body)"
-            } else {
-                &finding.pointer
-            };
-            let _ = writeln!(
-                out,
-                "{}{} {location} {}",
-                style.paint(code, label),
-                style.paint("1", &format!("[{}]", finding.rule.id())),
-                style.paint("36", pointer)
-            );
-            let _ = writeln!(out, "  {}", finding.message);
-            if let (Some(snippet), Some(position)) = (&finding.snippet, finding.position) {
-                let number = entry.source.line.unwrap_or(position.line).to_string();
-                let gutter = " ".repeat(number.len());
-                let _ = writeln!(out, "  {} | {}", style.paint("34", &number), snippet.text);
+            write_finding(&mut out, &style, entry, finding);
+            group.shown += 1;
+            printed += 1;
+            let hidden = group.total - group.shown;
+            if group.shown == options.group_first && hidden > 0 {
                 let _ = writeln!(
                     out,
-                    "  {gutter} | {}{}",
-                    " ".repeat(snippet.caret),
-                    style.paint(code, "^")
+                    "  {}",
+                    style.paint(
+                        "2",
+                        &format!(
+                            "... and {hidden} more [{}] like this (same message shape)",
+                            group.rule.id()
+                        )
+                    )
                 );
             }
+        }
+    }
+    let new = report.findings().filter(|f| report.is_new(f)).count();
+    if printed < new {
+        let grouped: usize = groups
+            .iter()
+            .filter(|g| g.shown == options.group_first)
+            .map(|g| g.total - g.shown)
+            .sum();
+        let capped = new - printed - grouped;
+        if capped > 0 {
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint(
+                    "2",
+                    &format!(
+                        "... {capped} more finding{} not printed (--max-findings {cap}); every finding is in the JSON and SARIF reports",
+                        if capped == 1 { "" } else { "s" }
+                    )
+                )
+            );
         }
     }
     if !out.is_empty() {
         out.push('\n');
     }
-    out.push_str(&summary(report, color));
+    out.push_str(&summary(report, options.color));
     out
+}
+
+/// One finding: the headline with rule, location and pointer, the message, and the snippet.
+fn write_finding(out: &mut String, style: &Style, entry: &Entry, finding: &Finding) {
+    let (label, code) = match finding.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let location = entry.source.locate(finding.position);
+    let pointer = if finding.pointer.is_empty() {
+        "(whole body)"
+    } else {
+        &finding.pointer
+    };
+    let _ = writeln!(
+        out,
+        "{}{} {location} {}",
+        style.paint(code, label),
+        style.paint("1", &format!("[{}]", finding.rule.id())),
+        style.paint("36", pointer)
+    );
+    let _ = writeln!(out, "  {}", finding.message);
+    if let (Some(snippet), Some(position)) = (&finding.snippet, finding.position) {
+        let number = entry.source.line_of(position).to_string();
+        let gutter = " ".repeat(number.len());
+        let _ = writeln!(out, "  {} | {}", style.paint("34", &number), snippet.text);
+        let _ = writeln!(
+            out,
+            "  {gutter} | {}{}",
+            " ".repeat(snippet.caret),
+            style.paint(code, "^")
+        );
+    }
 }
 
 /// The closing summary alone: the verdict line and the counts by rule.
 pub fn summary(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
-    let verdict = if report.errors() > 0 || !report.input_problems.is_empty() {
+    let verdict = if report.new_errors() > 0 || !report.input_problems.is_empty() {
         style.paint("1;31", "FAILED")
     } else {
         style.paint("1;32", "ok")
@@ -125,6 +219,23 @@ pub fn summary(report: &Report, color: bool) -> String {
             ));
         }
         let _ = writeln!(out, "  {:<24} {}", rule.id(), parts.join(", "));
+    }
+    if let Some(baseline) = &report.baseline {
+        let known = report.known();
+        let new = report.findings().count() - known;
+        let _ = writeln!(
+            out,
+            "baseline {}: {new} new, {known} known, {} gone (known findings are counted, not printed)",
+            baseline.path,
+            baseline.gone.len()
+        );
+        for gone in &baseline.gone {
+            let _ = writeln!(
+                out,
+                "  gone {} [{}] {}: {} (prune with --update-baseline)",
+                gone.fingerprint, gone.rule, gone.location, gone.message
+            );
+        }
     }
     out
 }

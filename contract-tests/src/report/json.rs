@@ -69,7 +69,7 @@ pub fn render(report: &Report) -> String {
         .collect();
     let document = json!({
         "format_version": FORMAT_VERSION,
-        "ok": report.errors() == 0 && report.input_problems.is_empty(),
+        "ok": report.new_errors() == 0 && report.input_problems.is_empty(),
         "pages": report.pages(),
         "sessions": report.sessions(),
         "errors": report.errors(),
@@ -80,7 +80,50 @@ pub fn render(report: &Report) -> String {
         "findings": findings,
         "pages_detail": sources,
     });
+    let mut document = document;
+    add_ci_fields(report, &mut document);
     let mut text = serde_json::to_string_pretty(&document).expect("a Value always serialises");
     text.push('\n');
     text
+}
+
+/// Fields only present when used: the live page of each finding, and the baseline verdicts
+/// (`baseline` on each finding, the `baseline` block with new, known and gone).
+fn add_ci_fields(report: &Report, document: &mut Value) {
+    let Some(findings) = document["findings"].as_array_mut() else {
+        return;
+    };
+    let mut objects = findings.iter_mut();
+    for entry in &report.entries {
+        for finding in &entry.findings {
+            let Some(object) = objects.next().and_then(Value::as_object_mut) else {
+                return;
+            };
+            if let Some(live) = &entry.source.live {
+                object.insert("job".into(), json!(live.job));
+                object.insert("offset".into(), json!(live.offset));
+            }
+            if report.baseline.is_some() {
+                let state = if report.is_new(finding) {
+                    "new"
+                } else {
+                    "known"
+                };
+                object.insert("baseline".into(), json!(state));
+                object.insert(
+                    "fingerprint".into(),
+                    json!(crate::baseline::fingerprint(finding)),
+                );
+            }
+        }
+    }
+    if let Some(baseline) = &report.baseline {
+        let known = report.known();
+        document["baseline"] = json!({
+            "file": baseline.path,
+            "new": report.findings().count() - known,
+            "known": known,
+            "gone": baseline.gone,
+        });
+    }
 }

@@ -1,4 +1,5 @@
-//! The JUnit XML report for CI systems: one test case per page, failing when the page has
+//! The JUnit XML report for CI systems: one test case per page (a file, an NDJSON record, or
+//! `job J offset N` for a live page, with its URL as a property), failing when the page has
 //! errors; warnings go to the case's system-out.
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
@@ -46,8 +47,15 @@ pub fn render(report: &Report) -> String {
             );
             status
         };
-        let mut case = TestCase::new(entry.source.to_string(), status);
+        // Live pages are named by job and offset (the URL is a property), files by path.
+        let mut case = TestCase::new(entry.source.page_name(), status);
         case.set_classname("vbo-contract.page");
+        if entry.source.live.is_some() {
+            case.add_property(quick_junit::Property::new(
+                "url",
+                entry.source.origin.clone(),
+            ));
+        }
         if !warnings.is_empty() {
             case.set_system_out(
                 warnings

@@ -1,19 +1,30 @@
 //! Reports: the findings of a run grouped by where they came from, with totals, and the
-//! renderers that format them (`human`, `json`, `junit`). Renderers only format; every verdict
-//! is already in the report.
+//! renderers that format them (`human`, `json`, `junit`, `sarif`, `github`, `markdown`).
+//! Renderers only format; every verdict is already in the report.
 
+mod github;
 mod human;
 mod json;
 mod junit;
+mod markdown;
+mod sarif;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::finding::{Finding, Rule, Severity};
+use crate::baseline::Comparison;
+use crate::finding::{Finding, Overrides, Position, Rule, Severity};
 
-pub use human::{render as human, summary};
+pub use github::{
+    DEFAULT_CAP as GITHUB_DEFAULT_CAP, escape_data as github_escape_data,
+    escape_property as github_escape_property, render as github,
+};
+pub use human::{HumanOptions, render as human, render_with as human_with, summary};
 pub use json::render as json;
 pub use junit::render as junit;
+pub use markdown::render as markdown;
+pub use sarif::render as sarif;
 
 /// Where a page came from: a file (and its line, for NDJSON), or a URL.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,6 +33,17 @@ pub struct Source {
     pub origin: String,
     /// Line of an NDJSON file the page sits on.
     pub line: Option<usize>,
+    /// For a page fetched from a live server: its job and offset.
+    pub live: Option<LivePage>,
+}
+
+/// Which page of which job a live response was.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LivePage {
+    /// The job walked.
+    pub job: String,
+    /// The `offset` requested.
+    pub offset: u64,
 }
 
 impl Source {
@@ -30,6 +52,7 @@ impl Source {
         Self {
             origin: origin.into(),
             line: None,
+            live: None,
         }
     }
 
@@ -38,6 +61,61 @@ impl Source {
         Self {
             origin: origin.into(),
             line: Some(line),
+            live: None,
+        }
+    }
+
+    /// The page at `offset` of `job`, fetched from `url`.
+    pub fn live(url: impl Into<String>, job: impl Into<String>, offset: u64) -> Self {
+        Self {
+            origin: url.into(),
+            line: None,
+            live: Some(LivePage {
+                job: job.into(),
+                offset,
+            }),
+        }
+    }
+
+    /// The line a position is reported on: the NDJSON record, else the position's own line.
+    pub fn line_of(&self, position: Position) -> usize {
+        self.line.unwrap_or(position.line)
+    }
+
+    /// Where a finding at `position` is, as people and CI logs read it. Files are
+    /// `path:line:column` (what editors and `file:line:col` parsers expect); a live response
+    /// is `URL (offset N, line L, column C)`, so no parser takes the URL's query for a file
+    /// and its numbers for a line.
+    pub fn locate(&self, position: Option<Position>) -> String {
+        let mut text = self.origin.clone();
+        if let Some(live) = &self.live {
+            let _ = write!(text, " (offset {}", live.offset);
+            if let Some(p) = position {
+                let _ = write!(text, ", line {}, column {}", p.line, p.column);
+            }
+            text.push(')');
+            return text;
+        }
+        match (self.line, position) {
+            (Some(line), Some(p)) => {
+                let _ = write!(text, ":{line}:{}", p.column);
+            }
+            (Some(line), None) => {
+                let _ = write!(text, ":{line}");
+            }
+            (None, Some(p)) => {
+                let _ = write!(text, ":{}:{}", p.line, p.column);
+            }
+            (None, None) => {}
+        }
+        text
+    }
+
+    /// A short name for the page: `job J offset N` for live pages, else the file (and record).
+    pub fn page_name(&self) -> String {
+        match &self.live {
+            Some(live) => format!("job {} offset {}", live.job, live.offset),
+            None => self.to_string(),
         }
     }
 }
@@ -89,6 +167,8 @@ pub struct Report {
     pub input_problems: Vec<InputProblem>,
     /// How long the run took.
     pub elapsed: Duration,
+    /// The comparison with a baseline, when one was given.
+    pub baseline: Option<Comparison>,
 }
 
 impl Report {
@@ -119,7 +199,42 @@ impl Report {
         self.entries.iter().map(|e| e.sessions).sum()
     }
 
-    fn findings(&self) -> impl Iterator<Item = &Finding> {
+    /// Applies rule overrides to every finding (the one place severities change).
+    pub fn apply_overrides(&mut self, overrides: &Overrides) {
+        for entry in &mut self.entries {
+            overrides.apply(&mut entry.findings);
+        }
+    }
+
+    /// Whether `finding` is new: not accepted by the baseline (every finding is new without one).
+    pub fn is_new(&self, finding: &Finding) -> bool {
+        self.baseline.as_ref().is_none_or(|b| !b.is_known(finding))
+    }
+
+    /// Findings the baseline accepts.
+    pub fn known(&self) -> usize {
+        match &self.baseline {
+            Some(b) => self.findings().filter(|f| b.is_known(f)).count(),
+            None => 0,
+        }
+    }
+
+    /// Errors not accepted by the baseline.
+    pub fn new_errors(&self) -> usize {
+        self.findings()
+            .filter(|f| f.is_error() && self.is_new(f))
+            .count()
+    }
+
+    /// Warnings not accepted by the baseline.
+    pub fn new_warnings(&self) -> usize {
+        self.findings()
+            .filter(|f| !f.is_error() && self.is_new(f))
+            .count()
+    }
+
+    /// Every finding, in input order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.entries.iter().flat_map(|e| e.findings.iter())
     }
 
@@ -151,11 +266,11 @@ impl Report {
     }
 
     /// The exit status a CI run should have: 0 clean, 1 contract errors (or warnings when
-    /// denied), 2 inputs that could not be read.
+    /// denied), 2 inputs that could not be read. With a baseline only new findings count.
     pub fn exit_code(&self, deny_warnings: bool) -> i32 {
         if !self.input_problems.is_empty() {
             2
-        } else if self.errors() > 0 || (deny_warnings && self.warnings() > 0) {
+        } else if self.new_errors() > 0 || (deny_warnings && self.new_warnings() > 0) {
             1
         } else {
             0

@@ -4,6 +4,7 @@
 
 mod ajv;
 mod prism;
+mod sarif;
 mod schemathesis;
 mod spec;
 mod tools;
@@ -33,6 +34,8 @@ pub enum Step {
     Schemathesis,
     /// Prism serves the document's examples; verify --server must accept them.
     Prism,
+    /// The SARIF logs the tests produced against the SARIF 2.1.0 schema, and the SARIF multitool.
+    Sarif,
 }
 
 /// What one step found.
@@ -82,6 +85,9 @@ pub fn run(args: &Args) -> u8 {
     }
     if wanted(Step::Prism) {
         outcomes.push(prism::run(&tools, &root));
+    }
+    if wanted(Step::Sarif) {
+        outcomes.extend(sarif::run(&tools, &root));
     }
     println!();
     println!("| tool | checked | result | counts |");
