@@ -35,6 +35,8 @@ pub struct Config {
     pub page_size: Option<u32>,
     /// `--ca-cert` (relative to the file's folder).
     pub ca_cert: Option<PathBuf>,
+    /// `--pin-sha256` (one or more).
+    pub pin_sha256: Option<Vec<String>>,
     /// `--timeout`.
     pub timeout: Option<u64>,
     /// `--max-pages`.
@@ -179,6 +181,9 @@ pub fn apply(
     }
     if let (Some(path), false) = (config.ca_cert, user_set(matches, "ca_cert")) {
         args.server.ca_cert = Some(relative(path));
+    }
+    if let (Some(pins), false) = (config.pin_sha256, user_set(matches, "pin_sha256")) {
+        args.server.pin_sha256 = pins;
     }
     if let (Some(timeout), false) = (config.timeout, user_set(matches, "timeout")) {
         args.server.timeout = timeout;

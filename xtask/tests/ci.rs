@@ -459,3 +459,19 @@ fn regex_free_port(text: &str) -> String {
         .take_while(char::is_ascii_digit)
         .collect()
 }
+
+#[test]
+fn config_file_pins_reach_the_client() {
+    // A malformed pin from the file must be refused when the client is built, which proves the
+    // key is read and handed to the TLS settings (a well-formed one would need a TLS server).
+    let dir = scratch("config-pin");
+    std::fs::write(
+        dir.join("vbo-contract.toml"),
+        "server = \"https://127.0.0.1:9\"\njobs = [\"514eabf9-4cc9-41e0-bf5f-76f1485904cd\"]\n\
+         pin-sha256 = [\"not-a-pin\"]\n",
+    )
+    .unwrap();
+    let run = xtask_in(&dir, &["verify"], &[("VBO_TOKEN", "t0ken")]);
+    assert_eq!(code(&run), 2, "{}", stderr(&run));
+    assert!(stderr(&run).contains("sha256//BASE64"), "{}", stderr(&run));
+}
