@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::finding::{Finding, Rule, Severity};
 
-pub use human::{render as human, summary};
+pub use human::{printable, render as human, summary};
 pub use json::render as json;
 pub use junit::render as junit;
 
@@ -87,6 +87,8 @@ pub struct Report {
     pub entries: Vec<Entry>,
     /// Inputs that could not be read.
     pub input_problems: Vec<InputProblem>,
+    /// Inputs skipped on purpose (a FIFO in a directory, a path visited twice); not failures.
+    pub input_notes: Vec<InputProblem>,
     /// How long the run took.
     pub elapsed: Duration,
 }
@@ -104,6 +106,14 @@ impl Report {
     /// Records an input that could not be read.
     pub fn input_problem(&mut self, source: impl Into<String>, message: impl Into<String>) {
         self.input_problems.push(InputProblem {
+            source: source.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records an input skipped on purpose; it does not change the exit code.
+    pub fn input_note(&mut self, source: impl Into<String>, message: impl Into<String>) {
+        self.input_notes.push(InputProblem {
             source: source.into(),
             message: message.into(),
         });
