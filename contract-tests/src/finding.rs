@@ -103,7 +103,7 @@ macro_rules! rules {
 
 rules! {
     Schema = "schema", Error, "The body matches the JSON Schema derived from the document (types, required properties, enums, bounds, formats).";
-    JsonSyntax = "json-syntax", Error, "The body is one complete JSON value: not empty, not truncated, no trailing data, no byte-order mark, nested at most 128 levels deep.";
+    JsonSyntax = "json-syntax", Error, "The body is one complete JSON value: not empty, not truncated, no trailing data, no byte-order mark, nested at most 127 levels deep.";
     DuplicateKey = "duplicate-key", Error, "No object has the same key twice (parsers keep one value silently, so the schema never sees the other).";
     Encoding = "encoding", Error, "The body is UTF-8.";
     ContentType = "content-type", Error, "The Content-Type is application/json, with an optional utf-8 charset.";

@@ -21,9 +21,9 @@ use crate::rules::{self, PageFacts, Request};
 /// legal page (10,000 sessions, `limit`'s maximum) is about 20 MB, so 64 MiB leaves room.
 pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
 
-/// How deep serde_json lets JSON nest before it stops with "recursion limit exceeded"; deeper
-/// bodies are a `json-syntax` finding, so nothing downstream sees a deeper tree.
-pub const MAX_NESTING: usize = 128;
+/// How deep serde_json lets JSON nest (its recursion limit of 128 stops at the 128th level);
+/// deeper bodies are a `json-syntax` finding, so nothing downstream sees a deeper tree.
+pub const MAX_NESTING: usize = 127;
 
 /// The `Content-Type` of a response as far as the input knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
