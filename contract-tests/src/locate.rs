@@ -359,7 +359,11 @@ mod tests {
             .spawn(move || {
                 let offsets = offsets_of(text.as_bytes(), &["/0/0/0", "/1"]);
                 let repeats = duplicate_keys(text.as_bytes());
-                (offsets.get("/0/0/0").copied(), offsets.contains_key("/1"), repeats.len())
+                (
+                    offsets.get("/0/0/0").copied(),
+                    offsets.contains_key("/1"),
+                    repeats.len(),
+                )
             })
             .unwrap()
             .join()
@@ -369,7 +373,8 @@ mod tests {
 
     #[test]
     fn repeated_keys_are_found_per_object_with_both_offsets() {
-        let text = br#"{"a": {"x~/": 1, "b": 2, "x~/": 3}, "b": [{"k": 1}, {"k": 2, "k": 3}], "a": 0}"#;
+        let text =
+            br#"{"a": {"x~/": 1, "b": 2, "x~/": 3}, "b": [{"k": 1}, {"k": 2, "k": 3}], "a": 0}"#;
         let found = duplicate_keys(text);
         let summary: Vec<(&str, &str, usize, usize)> = found
             .iter()

@@ -299,10 +299,7 @@ impl Run<'_, '_, '_> {
                     // the gap, so the file ends with this input error.
                     self.report.input_problem(
                         format!("{origin}:{number}"),
-                        over_cap(
-                            &format!("line {number}, so the rest of the file,"),
-                            cap,
-                        ),
+                        over_cap(&format!("line {number}, so the rest of the file,"), cap),
                     );
                     return;
                 }
@@ -374,7 +371,11 @@ enum Line {
 
 /// Reads one line into `line` (cleared first), reading at most `cap` bytes of content plus its
 /// line end, so an endless line costs no more than the cap.
-fn read_line_capped(reader: &mut impl BufRead, line: &mut Vec<u8>, cap: u64) -> std::io::Result<Line> {
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: u64,
+) -> std::io::Result<Line> {
     line.clear();
     // Room for the content and a CRLF line end.
     let limit = cap.saturating_add(2);

@@ -106,7 +106,12 @@ fn an_endless_file_named_on_its_own_ends_with_the_cap_error_and_the_run_goes_on(
         Limits { max_body: 1 << 20 },
         Options::default(),
     );
-    assert_eq!(report.input_problems.len(), 1, "{:?}", report.input_problems);
+    assert_eq!(
+        report.input_problems.len(),
+        1,
+        "{:?}",
+        report.input_problems
+    );
     let problem = &report.input_problems[0];
     assert_eq!(problem.source, "/dev/zero");
     assert!(
@@ -130,7 +135,10 @@ fn the_cap_holds_for_files_walk_pages_and_ndjson_lines_exactly_at_its_boundary()
     // NDJSON: the cap is per line (CRLF line ends do not count), not per file.
     let full = serde_json::to_string(&page(0, 1, vec![session(2)])).unwrap();
     assert!(full.len() as u64 <= cap);
-    let long_line = format!("{{\"offset\": 1, \"limit\": 1, \"pad\": \"{}\"}}", "x".repeat(cap as usize));
+    let long_line = format!(
+        "{{\"offset\": 1, \"limit\": 1, \"pad\": \"{}\"}}",
+        "x".repeat(cap as usize)
+    );
     std::fs::write(
         dir.join("lines.ndjson"),
         format!("{full}\r\n{long_line}\r\n{full}\r\n"),
@@ -169,8 +177,16 @@ fn the_cap_holds_for_files_walk_pages_and_ndjson_lines_exactly_at_its_boundary()
     for (_, message) in &problems {
         assert!(message.contains(&format!("{cap} bytes")), "{message}");
     }
-    let verified: Vec<String> = report.entries.iter().map(|e| e.source.to_string()).collect();
-    assert_eq!(verified.len(), 3, "at-cap.json, the first NDJSON line, walk page 1: {verified:?}");
+    let verified: Vec<String> = report
+        .entries
+        .iter()
+        .map(|e| e.source.to_string())
+        .collect();
+    assert_eq!(
+        verified.len(),
+        3,
+        "at-cap.json, the first NDJSON line, walk page 1: {verified:?}"
+    );
     assert!(verified.iter().any(|s| s.ends_with("at-cap.json")));
     assert!(verified.iter().any(|s| s.ends_with("lines.ndjson:1")));
     assert!(
@@ -213,7 +229,10 @@ fn nesting_far_past_the_parser_limit_is_a_located_syntax_finding_and_the_rest_is
     );
     std::fs::write(dir.join("d-deep-but-legal.json"), &legal).unwrap();
     let valid = page(0, 30, vec![session(1)]).to_string();
-    let deep_line = format!("{{\"offset\":30,\"limit\":30,\"results\":{}}}", nested_arrays(depth));
+    let deep_line = format!(
+        "{{\"offset\":30,\"limit\":30,\"results\":{}}}",
+        nested_arrays(depth)
+    );
     std::fs::write(dir.join("e-walk.ndjson"), format!("{valid}\n{deep_line}\n")).unwrap();
     std::fs::copy(
         fixture("valid/running-and-queued-without-end.json"),
@@ -240,7 +259,12 @@ fn nesting_far_past_the_parser_limit_is_a_located_syntax_finding_and_the_rest_is
             .entries
             .iter()
             .find(|e| e.source.to_string().ends_with(name))
-            .unwrap_or_else(|| panic!("{name} was not verified:\n{}", report::human(&report, false)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} was not verified:\n{}",
+                    report::human(&report, false)
+                )
+            })
     };
     for (name, line, column) in [
         // The 128th opening bracket is one too many.
@@ -253,7 +277,11 @@ fn nesting_far_past_the_parser_limit_is_a_located_syntax_finding_and_the_rest_is
         assert_eq!(entry.findings.len(), 1, "{name}: {:?}", entry.findings);
         let finding = &entry.findings[0];
         assert_eq!(finding.rule, Rule::JsonSyntax, "{name}");
-        assert!(finding.message.contains("more than 127 levels deep"), "{name}: {}", finding.message);
+        assert!(
+            finding.message.contains("more than 127 levels deep"),
+            "{name}: {}",
+            finding.message
+        );
         let position = finding.position.expect("a position");
         assert_eq!((position.line, position.column), (line, column), "{name}");
     }
@@ -268,8 +296,17 @@ fn nesting_far_past_the_parser_limit_is_a_located_syntax_finding_and_the_rest_is
     );
     assert!(!legal.findings.is_empty());
     assert!(by_name("e-walk.ndjson:1").findings.is_empty());
-    assert!(by_name("f-valid.json").findings.iter().all(|f| !f.is_error()));
-    assert!(report.input_problems.is_empty(), "{:?}", report.input_problems);
+    assert!(
+        by_name("f-valid.json")
+            .findings
+            .iter()
+            .all(|f| !f.is_error())
+    );
+    assert!(
+        report.input_problems.is_empty(),
+        "{:?}",
+        report.input_problems
+    );
     assert_eq!(report.pages(), 7);
     assert_eq!(report.exit_code(false), 1);
     let _ = std::fs::remove_dir_all(dir);
@@ -287,7 +324,11 @@ fn directories_read_regular_files_once_and_skip_fifos_sockets_devices_and_loops(
     let valid = page(0, 30, vec![session(1)]).to_string();
     std::fs::write(dir.join("page.json"), &valid).unwrap();
     std::fs::create_dir(dir.join("sub")).unwrap();
-    std::fs::write(dir.join("sub/page2.json"), page(0, 30, vec![session(2)]).to_string()).unwrap();
+    std::fs::write(
+        dir.join("sub/page2.json"),
+        page(0, 30, vec![session(2)]).to_string(),
+    )
+    .unwrap();
     // Two loops: each alone made the old walk read the same files dozens of times, together
     // they made it hang.
     symlink(".", dir.join("loop-to-self")).unwrap();
@@ -308,11 +349,26 @@ fn directories_read_regular_files_once_and_skip_fifos_sockets_devices_and_loops(
     let mut pages: Vec<String> = report
         .entries
         .iter()
-        .map(|e| e.source.origin.strip_prefix(dir.to_str().unwrap()).unwrap().to_owned())
+        .map(|e| {
+            e.source
+                .origin
+                .strip_prefix(dir.to_str().unwrap())
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     pages.sort();
-    assert_eq!(pages, ["/page.json", "/sub/page2.json"], "{}", report::human(&report, false));
-    assert!(report.input_problems.is_empty(), "{:?}", report.input_problems);
+    assert_eq!(
+        pages,
+        ["/page.json", "/sub/page2.json"],
+        "{}",
+        report::human(&report, false)
+    );
+    assert!(
+        report.input_problems.is_empty(),
+        "{:?}",
+        report.input_problems
+    );
     let note = |name: &str| {
         report
             .input_notes
@@ -374,7 +430,9 @@ fn hostile_inputs(dir: &Path) -> Vec<PathBuf> {
     let message = json!({"message": format!("{CLEAR}{FORGED}{C1}")}).to_string();
     std::fs::write(
         &error,
-        format!("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n{message}"),
+        format!(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n{message}"
+        ),
     )
     .unwrap();
     // A file name is text from outside too.
@@ -390,7 +448,9 @@ fn hostile_inputs(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether `c` would act on a terminal or split a line (a newline between lines is ours).
 fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+    (c.is_control() && c != '\n')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 #[test]
@@ -417,9 +477,15 @@ fn control_characters_from_payloads_servers_and_file_names_never_reach_the_repor
 
     let human = report::human(&report, false);
     let raw: Vec<char> = human.chars().filter(|&c| is_control(c)).collect();
-    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{human}");
+    assert!(
+        raw.is_empty(),
+        "raw control characters {raw:?} in:\n{human}"
+    );
     for line in human.lines() {
-        assert!(!line.trim_start().starts_with("ok:"), "a forged verdict line: {line:?}");
+        assert!(
+            !line.trim_start().starts_with("ok:"),
+            "a forged verdict line: {line:?}"
+        );
     }
     // Escaped, not dropped: a reader still sees what the server sent.
     assert!(human.contains("\\u{1b}[2J"), "{human}");
@@ -442,11 +508,17 @@ fn control_characters_from_payloads_servers_and_file_names_never_reach_the_repor
     let raw: Vec<char> = xml.chars().filter(|&c| is_control(c)).collect();
     assert!(raw.is_empty(), "XML 1.0 cannot carry {raw:?}:\n{xml}");
     for reference in ["&#x1b;", "&#27;", "&#x9b;", "&#13;", "&#xd;", "&#x7;"] {
-        assert!(!xml.to_ascii_lowercase().contains(reference), "{reference} in:\n{xml}");
+        assert!(
+            !xml.to_ascii_lowercase().contains(reference),
+            "{reference} in:\n{xml}"
+        );
     }
     assert!(xml.contains("\\u{1b}[2J"), "{xml}");
     for line in xml.lines() {
-        assert!(!line.trim_start().starts_with("ok:"), "a forged line in the XML: {line:?}");
+        assert!(
+            !line.trim_start().starts_with("ok:"),
+            "a forged line in the XML: {line:?}"
+        );
     }
 
     // JSON keeps the values, as JSON escapes.
@@ -461,7 +533,9 @@ fn control_characters_from_payloads_servers_and_file_names_never_reach_the_repor
         .map(|f| f["message"].as_str().unwrap())
         .collect();
     assert!(
-        messages.iter().any(|m| m.contains(&format!("https://h{CLEAR}/x{FORGED}"))),
+        messages
+            .iter()
+            .any(|m| m.contains(&format!("https://h{CLEAR}/x{FORGED}"))),
         "{messages:?}"
     );
     assert!(messages.iter().any(|m| m.contains(C1)), "{messages:?}");
@@ -486,7 +560,8 @@ fn mask_hides_every_payload_value_and_host_name_in_every_rule_and_format() {
     sessions.push(a);
     let mut b = session(2);
     b["id"] = json!(secret_id);
-    b["_links"]["self"]["href"] = json!(format!("https://{secret_host}/v5/jobsessions/{secret_id}"));
+    b["_links"]["self"]["href"] =
+        json!(format!("https://{secret_host}/v5/jobsessions/{secret_id}"));
     // end-before-creation and end-while-running: times.
     b["creationTime"] = json!("2087-05-06T07:08:09.123Z");
     b["endTime"] = json!("2087-05-06T07:08:08.123Z");
@@ -499,10 +574,16 @@ fn mask_hides_every_payload_value_and_host_name_in_every_rule_and_format() {
     sessions.push(c);
     page_one["results"] = json!(sessions);
     // next-leaves-collection: the href and its host.
-    page_one["_links"] = json!({"next": {"href": format!("https://{secret_host}/v5/JobSessions?offset=3")}});
+    page_one["_links"] =
+        json!({"next": {"href": format!("https://{secret_host}/v5/JobSessions?offset=3")}});
     std::fs::write(
         dir.join("page.http"),
-        http_capture(0, 3, "text/plain; secret-header-value", &page_one.to_string()),
+        http_capture(
+            0,
+            3,
+            "text/plain; secret-header-value",
+            &page_one.to_string(),
+        ),
     )
     .unwrap();
     // duplicate-session-id across the pages of a walk.
@@ -551,15 +632,32 @@ fn mask_hides_every_payload_value_and_host_name_in_every_rule_and_format() {
     // Unmasked, the values are there: the inputs really carry them into the messages.
     let plain = verify_within_deadline(paths.clone(), Limits::default(), Options::default());
     let plain_text = report::human(&plain, false);
-    for secret in [secret_host, secret_id, "2087", "ExplodedSecretly", "secret-header-value", JOB] {
-        assert!(plain_text.contains(secret), "{secret} not in the unmasked report:\n{plain_text}");
+    for secret in [
+        secret_host,
+        secret_id,
+        "2087",
+        "ExplodedSecretly",
+        "secret-header-value",
+        JOB,
+    ] {
+        assert!(
+            plain_text.contains(secret),
+            "{secret} not in the unmasked report:\n{plain_text}"
+        );
     }
 
     let masked = verify_within_deadline(paths, Limits::default(), Options { mask_values: true });
     for rule in rules {
         let found = findings_of(&masked, rule);
-        assert!(!found.is_empty(), "{rule:?} not reported:\n{}", report::human(&masked, false));
-        assert!(found.iter().all(|f| f.snippet.is_none()), "{rule:?} has a snippet");
+        assert!(
+            !found.is_empty(),
+            "{rule:?} not reported:\n{}",
+            report::human(&masked, false)
+        );
+        assert!(
+            found.iter().all(|f| f.snippet.is_none()),
+            "{rule:?} has a snippet"
+        );
     }
     assert!(
         findings_of(&masked, Rule::DuplicateSessionId)
@@ -573,9 +671,15 @@ fn mask_hides_every_payload_value_and_host_name_in_every_rule_and_format() {
         ("junit", report::junit(&masked)),
     ] {
         for secret in secrets {
-            assert!(!text.contains(secret), "{format} report shows {secret}:\n{text}");
+            assert!(
+                !text.contains(secret),
+                "{format} report shows {secret}:\n{text}"
+            );
         }
-        assert!(text.contains("<masked>") || text.contains("&lt;masked&gt;"), "{format}:\n{text}");
+        assert!(
+            text.contains("<masked>") || text.contains("&lt;masked&gt;"),
+            "{format}:\n{text}"
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -594,22 +698,40 @@ fn verify_body(body: &str) -> Vec<vbo_contract::Finding> {
 fn a_repeated_key_is_reported_at_the_repeat_with_its_pointer_however_it_is_spelled() {
     let mut s = session(1).to_string();
     // The first value is wrong, the second right: a parse tree shows only the right one.
-    s = s.replacen("\"status\":\"Success\"", "\"status\":\"Exploded\",\n\"st\\u0061tus\":\"Success\"", 1);
+    s = s.replacen(
+        "\"status\":\"Success\"",
+        "\"status\":\"Exploded\",\n\"st\\u0061tus\":\"Success\"",
+        1,
+    );
     let body = format!(
         "{{\"offset\":0,\"limit\":30,\n\"results\":[{},{s}],\"limit\":30}}",
         session(2)
     );
     let findings = verify_body(&body);
-    let duplicates: Vec<_> = findings.iter().filter(|f| f.rule == Rule::DuplicateKey).collect();
+    let duplicates: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == Rule::DuplicateKey)
+        .collect();
     assert_eq!(duplicates.len(), 2, "{findings:?}");
     assert_eq!(duplicates[0].pointer, "/results/1/status");
     let position = duplicates[0].position.unwrap();
     assert_eq!(position.line, 3, "the repeated key's own line");
     assert_eq!(position.column, 1);
-    assert!(duplicates[0].message.contains("\"status\""), "{}", duplicates[0].message);
-    assert!(duplicates[0].message.contains("first at line 2"), "{}", duplicates[0].message);
+    assert!(
+        duplicates[0].message.contains("\"status\""),
+        "{}",
+        duplicates[0].message
+    );
+    assert!(
+        duplicates[0].message.contains("first at line 2"),
+        "{}",
+        duplicates[0].message
+    );
     assert_eq!(duplicates[1].pointer, "/limit");
-    assert!(findings.iter().all(|f| f.rule == Rule::DuplicateKey), "{findings:?}");
+    assert!(
+        findings.iter().all(|f| f.rule == Rule::DuplicateKey),
+        "{findings:?}"
+    );
     // No false alarm: the same keys in different objects are fine.
     let clean = page(0, 30, vec![session(1), session(2)]).to_string();
     assert!(verify_body(&clean).is_empty());
@@ -625,7 +747,9 @@ fn a_byte_order_mark_gets_a_message_of_its_own_at_the_start() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].rule, Rule::JsonSyntax);
     assert!(
-        findings[0].message.contains("UTF-8 byte-order mark, which JSON (RFC 8259) forbids"),
+        findings[0]
+            .message
+            .contains("UTF-8 byte-order mark, which JSON (RFC 8259) forbids"),
         "{}",
         findings[0].message
     );
@@ -637,7 +761,8 @@ fn a_byte_order_mark_gets_a_message_of_its_own_at_the_start() {
 fn a_one_page_ndjson_walk_is_not_judged_by_next_on_short_page() {
     let dir = scratch("lone");
     let mut lone = page(0, 30, vec![session(1)]);
-    lone["_links"] = json!({"next": {"href": format!("/v5/Jobs/{JOB}/JobSessions?offset=30&limit=30")}});
+    lone["_links"] =
+        json!({"next": {"href": format!("/v5/Jobs/{JOB}/JobSessions?offset=30&limit=30")}});
     std::fs::write(dir.join("lone.ndjson"), format!("{lone}\n")).unwrap();
     let mut short = page(1, 30, vec![session(2)]);
     short["_links"] = lone["_links"].clone();
@@ -650,7 +775,16 @@ fn a_one_page_ndjson_walk_is_not_judged_by_next_on_short_page() {
         .map(|f| f.pointer.clone())
         .collect();
     // Only the two-page walk's last page is judged.
-    assert_eq!(judged, ["/_links/next"], "{}", report::human(&report, false));
-    assert!(report.entries[0].findings.is_empty(), "{:?}", report.entries[0].findings);
+    assert_eq!(
+        judged,
+        ["/_links/next"],
+        "{}",
+        report::human(&report, false)
+    );
+    assert!(
+        report.entries[0].findings.is_empty(),
+        "{:?}",
+        report.entries[0].findings
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -213,9 +213,10 @@ pub fn run_paths(args: &Args) -> u8 {
     let limits = recorded::Limits {
         max_body: args.max_body,
     };
-    let report = recorded::verify_paths_with(&verifier, &args.paths, limits, &mut |pages, sessions| {
-        progress.update(pages, sessions)
-    });
+    let report =
+        recorded::verify_paths_with(&verifier, &args.paths, limits, &mut |pages, sessions| {
+            progress.update(pages, sessions)
+        });
     progress.finish();
     emit(args, &report)
 }

@@ -121,11 +121,7 @@ pub fn render(report: &Report, color: bool) -> String {
                     .map_or(snippet.text.len(), |(i, _)| i);
                 let head = printable(&snippet.text[..split]);
                 let tail = printable(&snippet.text[split..]);
-                let _ = writeln!(
-                    out,
-                    "  {} | {head}{tail}",
-                    style.paint("34", &number)
-                );
+                let _ = writeln!(out, "  {} | {head}{tail}", style.paint("34", &number));
                 let _ = writeln!(
                     out,
                     "  {gutter} | {}{}",
