@@ -15,9 +15,16 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs `xtask args`, killing it past [`DEADLINE`].
+/// Address space the process may use: a read that ignores the cap fails here (an abort, not
+/// exit 2) long before it could take the machine's memory.
+const MEMORY_KIB: u64 = 4 * 1024 * 1024;
+
+/// Runs `xtask args` under [`MEMORY_KIB`], killing it past [`DEADLINE`].
 fn xtask_within_deadline(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
