@@ -1,7 +1,50 @@
 //! What the verifier says about a response: findings, each with a stable rule id, a severity,
 //! the JSON pointer of the instance and, for text input, its line and column.
+//!
+//! A message that quotes a value from a payload or a server wraps it with [`payload`], so one
+//! switch (`--mask`) can hide every such value, whichever rule wrote the message.
+
+use std::borrow::Cow;
+use std::fmt::Display;
 
 use serde::Serialize;
+
+/// Opens a payload value inside a message (a private-use character no rule writes itself).
+const OPEN: char = '\u{E000}';
+/// Closes a payload value inside a message.
+const CLOSE: char = '\u{E001}';
+
+/// What `--mask` shows instead of a payload value.
+pub const MASKED: &str = "<masked>";
+
+/// Marks `value`, taken from a payload or a server (an id, an href, a time, a message, a
+/// header), for a finding's message: [`settle`] later shows it as is or as [`MASKED`].
+pub fn payload(value: impl Display) -> String {
+    let shown = value.to_string().replace([OPEN, CLOSE], "\u{FFFD}");
+    format!("{OPEN}{shown}{CLOSE}")
+}
+
+/// Resolves the [`payload`] marks of a message: the values are kept, or replaced by
+/// [`MASKED`] when `mask` is set. Text without marks is returned unchanged.
+pub fn settle(message: &str, mask: bool) -> Cow<'_, str> {
+    if !message.contains(OPEN) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + OPEN.len_utf8()..];
+        let (value, after) = match inner.find(CLOSE) {
+            Some(end) => (&inner[..end], &inner[end + CLOSE.len_utf8()..]),
+            None => (inner, ""),
+        };
+        out.push_str(if mask { MASKED } else { value });
+        rest = after;
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
 
 /// How bad a finding is: errors fail a run, warnings only with `--deny-warnings`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -60,7 +103,8 @@ macro_rules! rules {
 
 rules! {
     Schema = "schema", Error, "The body matches the JSON Schema derived from the document (types, required properties, enums, bounds, formats).";
-    JsonSyntax = "json-syntax", Error, "The body is one complete JSON value: not empty, not truncated, no trailing data.";
+    JsonSyntax = "json-syntax", Error, "The body is one complete JSON value: not empty, not truncated, no trailing data, no byte-order mark, nested at most 127 levels deep.";
+    DuplicateKey = "duplicate-key", Error, "No object has the same key twice (parsers keep one value silently, so the schema never sees the other).";
     Encoding = "encoding", Error, "The body is UTF-8.";
     ContentType = "content-type", Error, "The Content-Type is application/json, with an optional utf-8 charset.";
     Status = "status", Error, "The response status is 200; any other status is reported with the server's message.";
@@ -136,6 +180,17 @@ impl Finding {
             message: message.into(),
             position: None,
             snippet: None,
+        }
+    }
+
+    /// Resolves the payload marks of the message (see [`payload`]); with `mask`, also drops
+    /// the snippet, which quotes the body.
+    pub fn settle(&mut self, mask: bool) {
+        if let Cow::Owned(settled) = settle(&self.message, mask) {
+            self.message = settled;
+        }
+        if mask {
+            self.snippet = None;
         }
     }
 
@@ -337,4 +392,21 @@ pub fn parse_override(id: &str, level: &str) -> Result<(Rule, Level), OverrideEr
         other => return Err(OverrideError::UnknownLevel(other.to_owned())),
     };
     Ok((rule, level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_values_are_shown_or_masked_and_cannot_forge_marks() {
+        let forged = format!("id-{CLOSE}tail{OPEN}");
+        let message = format!("id {} on {}", payload(&forged), payload("host"));
+        assert_eq!(
+            settle(&message, false),
+            "id id-\u{FFFD}tail\u{FFFD} on host"
+        );
+        assert_eq!(settle(&message, true), "id <masked> on <masked>");
+        assert!(matches!(settle("plain", true), Cow::Borrowed("plain")));
+    }
 }

@@ -1,9 +1,11 @@
 //! Maps a JSON pointer back to the line and column where its value starts in the source text.
 //!
 //! Only findings need positions and valid pages have none, so this walks the text once per
-//! page that has findings, with a small scanner rather than a second full parse tree.
+//! page that has findings, with a small scanner rather than a second full parse tree. The same
+//! scanner finds repeated keys, which no parse tree keeps. It is iterative: no input depth can
+//! overflow the stack.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::Position;
 
@@ -58,124 +60,231 @@ pub fn offset_of_position(text: &[u8], position: Position) -> usize {
 /// The start offsets of the values at `pointers` in the JSON `text`; pointers that do not
 /// resolve are left out.
 pub fn offsets_of(text: &[u8], pointers: &[&str]) -> HashMap<String, usize> {
-    let wanted: std::collections::HashSet<&str> = pointers.iter().copied().collect();
+    let wanted: HashSet<&str> = pointers.iter().copied().collect();
+    // Deeper paths cannot match; skipping them keeps a deep scan linear, not quadratic.
+    let longest = pointers.iter().map(|p| p.len()).max().unwrap_or(0);
     let mut found = HashMap::new();
-    let mut scanner = Scanner { text, at: 0 };
-    let mut path = String::new();
-    scanner.value(&mut path, &wanted, &mut found);
+    Scanner::new(text).run(false, |event| match event {
+        Event::Value { pointer, offset } => {
+            if pointer.len() <= longest && wanted.contains(pointer) {
+                found.insert(pointer.to_owned(), offset);
+            }
+        }
+        Event::DuplicateKey(_) => {}
+    });
     found
 }
 
+/// A member of a JSON object whose key already appeared earlier in the same object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// JSON pointer of the member (the object's pointer plus the key).
+    pub pointer: String,
+    /// The key, decoded.
+    pub key: String,
+    /// Byte offset of the key's first appearance (its opening quote).
+    pub first: usize,
+    /// Byte offset of the repeated key (its opening quote).
+    pub repeat: usize,
+}
+
+/// Every repeated key of every object in the JSON `text`, in text order. Parsers keep one of
+/// the values silently, so this reads the text itself.
+pub fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
+    let mut out = Vec::new();
+    Scanner::new(text).run(true, |event| {
+        if let Event::DuplicateKey(duplicate) = event {
+            out.push(duplicate);
+        }
+    });
+    out
+}
+
+/// What the scanner reports while it reads.
+enum Event<'p> {
+    /// A value starts at `offset`; `pointer` is its JSON pointer.
+    Value { pointer: &'p str, offset: usize },
+    /// A key repeated within one object (only when asked for).
+    DuplicateKey(DuplicateKey),
+}
+
+/// An open container of the scan: where its pointer ends in the path, and its state.
+enum Open {
+    /// An object, with the keys seen so far (when duplicates are looked for).
+    Object {
+        len: usize,
+        keys: Option<HashMap<String, usize>>,
+    },
+    /// An array and the index of its next element.
+    Array { len: usize, next: usize },
+}
+
+/// A forgiving scanner over JSON text. It keeps its open containers on a heap stack, not the
+/// call stack, so a body nested a million levels deep costs memory in proportion, never a
+/// stack overflow (issue 11.3).
 struct Scanner<'t> {
     text: &'t [u8],
     at: usize,
 }
 
-impl Scanner<'_> {
+impl<'t> Scanner<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        Self { text, at: 0 }
+    }
+
     fn skip_ws(&mut self) {
         while self.at < self.text.len() && self.text[self.at].is_ascii_whitespace() {
             self.at += 1;
         }
     }
 
-    fn value(
-        &mut self,
-        path: &mut String,
-        wanted: &std::collections::HashSet<&str>,
-        found: &mut HashMap<String, usize>,
-    ) {
-        self.skip_ws();
-        if wanted.contains(path.as_str()) {
-            found.insert(path.clone(), self.at);
-        }
-        match self.text.get(self.at) {
-            Some(b'{') => {
-                self.at += 1;
-                loop {
-                    self.skip_ws();
-                    match self.text.get(self.at) {
-                        Some(b'}') => {
-                            self.at += 1;
-                            return;
-                        }
-                        Some(b',') => self.at += 1,
-                        Some(b'"') => {
-                            let key = self.string();
-                            self.skip_ws();
-                            if self.text.get(self.at) == Some(&b':') {
-                                self.at += 1;
-                            }
-                            let len = path.len();
-                            path.push('/');
-                            path.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                            self.value(path, wanted, found);
-                            path.truncate(len);
-                        }
-                        _ => return,
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.at += 1;
-                let mut index = 0usize;
-                loop {
-                    self.skip_ws();
-                    match self.text.get(self.at) {
-                        Some(b']') => {
-                            self.at += 1;
-                            return;
-                        }
-                        Some(b',') => self.at += 1,
-                        Some(_) => {
-                            let len = path.len();
-                            path.push('/');
-                            path.push_str(&index.to_string());
-                            let before = self.at;
-                            self.value(path, wanted, found);
-                            path.truncate(len);
-                            index += 1;
-                            if self.at == before {
-                                return;
-                            }
-                        }
-                        None => return,
-                    }
-                }
-            }
-            Some(b'"') => {
-                self.string();
-            }
-            Some(_) => {
-                while self.at < self.text.len()
-                    && !matches!(self.text[self.at], b',' | b'}' | b']')
-                    && !self.text[self.at].is_ascii_whitespace()
-                {
+    /// Reads the text once, reporting every value (and repeated keys, with `duplicates`).
+    fn run(&mut self, duplicates: bool, mut on: impl FnMut(Event<'_>)) {
+        let mut path = String::new();
+        let mut stack: Vec<Open> = Vec::new();
+        'value: loop {
+            // A value is expected here; `path` is its pointer.
+            self.skip_ws();
+            on(Event::Value {
+                pointer: &path,
+                offset: self.at,
+            });
+            let start = self.at;
+            match self.text.get(self.at) {
+                Some(b'{') => {
                     self.at += 1;
+                    stack.push(Open::Object {
+                        len: path.len(),
+                        keys: duplicates.then(HashMap::new),
+                    });
+                }
+                Some(b'[') => {
+                    self.at += 1;
+                    stack.push(Open::Array {
+                        len: path.len(),
+                        next: 0,
+                    });
+                }
+                Some(b'"') => {
+                    self.skip_string();
+                }
+                Some(_) => {
+                    while self.at < self.text.len()
+                        && !matches!(self.text[self.at], b',' | b'}' | b']')
+                        && !self.text[self.at].is_ascii_whitespace()
+                    {
+                        self.at += 1;
+                    }
+                    // Nothing consumed inside an array (`[}`): the text is broken, stop here
+                    // rather than loop.
+                    if self.at == start && matches!(stack.last(), Some(Open::Array { .. })) {
+                        return;
+                    }
+                }
+                None => return,
+            }
+            // Find the next value: in the innermost open container, closing finished ones.
+            loop {
+                let Some(open) = stack.last_mut() else {
+                    return;
+                };
+                self.skip_ws();
+                match open {
+                    Open::Object { len, keys } => {
+                        path.truncate(*len);
+                        match self.text.get(self.at) {
+                            Some(b'}') => {
+                                self.at += 1;
+                                stack.pop();
+                            }
+                            Some(b',') => self.at += 1,
+                            Some(b'"') => {
+                                let key_at = self.at;
+                                let key = self.string();
+                                self.skip_ws();
+                                if self.text.get(self.at) == Some(&b':') {
+                                    self.at += 1;
+                                }
+                                path.push('/');
+                                push_escaped(&mut path, &key);
+                                if let Some(keys) = keys {
+                                    match keys.get(&key) {
+                                        Some(&first) => {
+                                            on(Event::DuplicateKey(DuplicateKey {
+                                                pointer: path.clone(),
+                                                key,
+                                                first,
+                                                repeat: key_at,
+                                            }));
+                                        }
+                                        None => {
+                                            keys.insert(key, key_at);
+                                        }
+                                    }
+                                }
+                                continue 'value;
+                            }
+                            _ => return,
+                        }
+                    }
+                    Open::Array { len, next } => {
+                        path.truncate(*len);
+                        match self.text.get(self.at) {
+                            Some(b']') => {
+                                self.at += 1;
+                                stack.pop();
+                            }
+                            Some(b',') => self.at += 1,
+                            Some(_) => {
+                                path.push('/');
+                                path.push_str(&next.to_string());
+                                *next += 1;
+                                continue 'value;
+                            }
+                            None => return,
+                        }
+                    }
                 }
             }
-            None => {}
         }
     }
 
-    /// Reads a string starting at the opening quote and returns its decoded text.
-    fn string(&mut self) -> String {
-        let start = self.at;
+    /// Moves past a string starting at its opening quote.
+    fn skip_string(&mut self) {
         self.at += 1;
         while self.at < self.text.len() {
             match self.text[self.at] {
                 b'\\' => self.at += 2,
                 b'"' => {
                     self.at += 1;
-                    break;
+                    return;
                 }
                 _ => self.at += 1,
             }
         }
-        let raw = &self.text[start..self.at.min(self.text.len())];
+        self.at = self.text.len();
+    }
+
+    /// Reads a string starting at the opening quote and returns its decoded text.
+    fn string(&mut self) -> String {
+        let start = self.at;
+        self.skip_string();
+        let raw = &self.text[start..self.at];
         serde_json::from_slice::<String>(raw).unwrap_or_else(|_| {
             String::from_utf8_lossy(raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default())
                 .into_owned()
         })
+    }
+}
+
+/// Appends `key` to a JSON pointer, escaped as RFC 6901 says (`~` as `~0`, `/` as `~1`).
+fn push_escaped(path: &mut String, key: &str) {
+    for c in key.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
     }
 }
 
@@ -239,6 +348,47 @@ mod tests {
         assert_eq!(found["/c"], Position { line: 4, column: 8 });
         assert_eq!(found[""], Position { line: 1, column: 1 });
         assert!(!found.contains_key("/missing"));
+    }
+
+    #[test]
+    fn any_depth_is_scanned_on_a_small_stack() {
+        let depth = 1_000_000;
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let found = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let offsets = offsets_of(text.as_bytes(), &["/0/0/0", "/1"]);
+                let repeats = duplicate_keys(text.as_bytes());
+                (
+                    offsets.get("/0/0/0").copied(),
+                    offsets.contains_key("/1"),
+                    repeats.len(),
+                )
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(found, (Some(3), false, 0));
+    }
+
+    #[test]
+    fn repeated_keys_are_found_per_object_with_both_offsets() {
+        let text =
+            br#"{"a": {"x~/": 1, "b": 2, "x~/": 3}, "b": [{"k": 1}, {"k": 2, "k": 3}], "a": 0}"#;
+        let found = duplicate_keys(text);
+        let summary: Vec<(&str, &str, usize, usize)> = found
+            .iter()
+            .map(|d| (d.pointer.as_str(), d.key.as_str(), d.first, d.repeat))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("/a/x~0~1", "x~/", 7, 25),
+                ("/b/1/k", "k", 53, 61),
+                ("/a", "a", 1, 71),
+            ]
+        );
+        assert!(duplicate_keys(br#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}"#).is_empty());
     }
 
     #[test]

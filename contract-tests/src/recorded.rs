@@ -5,14 +5,15 @@
 //! An `.http` capture may start with the request line (`GET /v5/Jobs/{id}/JobSessions?offset=0&limit=30`),
 //! which tells the verifier what was asked; then the status line, headers, a blank line, the body.
 
-use std::io::{BufRead, BufReader};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::finding::{Finding, Rule};
 use crate::report::{Report, Source};
 use crate::rules::{Request, Walk};
-use crate::verify::{ContentType, Response, Verifier};
+use crate::verify::{ContentType, DEFAULT_MAX_BODY, Response, Verifier};
 
 /// File extensions a directory walk picks up; other files in a directory are ignored.
 pub const EXTENSIONS: &[&str] = &["json", "http", "ndjson", "jsonl"];
@@ -20,18 +21,96 @@ pub const EXTENSIONS: &[&str] = &["json", "http", "ndjson", "jsonl"];
 /// Called after every page with the running totals (pages, sessions), e.g. for a progress bar.
 pub type Progress<'p> = &'p mut dyn FnMut(usize, usize);
 
+/// Bounds on what one run reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes one input may hold: a `.json` or `.http` file, a page file of a walk
+    /// directory, one line of an NDJSON file (an NDJSON file as a whole is streamed).
+    pub max_body: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// The input error for something larger than the cap; names the cap and how to raise it.
+pub fn over_cap(what: &str, cap: u64) -> String {
+    let exact = if cap < 1024 {
+        String::new()
+    } else {
+        format!(" ({cap} bytes)")
+    };
+    format!(
+        "{what} is larger than the cap of {}{exact} and was not verified; raise the cap with --max-body",
+        size(cap)
+    )
+}
+
+/// A byte count for people (`64 MiB`, `1.5 KiB`, `12 bytes`).
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = "bytes";
+    for candidate in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = candidate;
+    }
+    if unit == "bytes" {
+        format!("{bytes} bytes")
+    } else if value.fract() == 0.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
 /// Verifies every path (files and directories, recursively) into one report. Unreadable
 /// inputs are recorded as input problems and the rest are still verified.
 pub fn verify_paths(verifier: &Verifier<'_>, paths: &[PathBuf], progress: Progress<'_>) -> Report {
+    verify_paths_with(verifier, paths, Limits::default(), progress)
+}
+
+/// [`verify_paths`] with explicit [`Limits`].
+///
+/// Paths named here are read whatever their kind (a pipe such as `/dev/stdin` is fine), always
+/// against the cap. Inside directories only regular files (or symlinks to them) are read:
+/// FIFOs, sockets and devices are skipped with a note. Every file and directory is visited at
+/// most once by its real path, so symlink loops end and a file linked twice is read once.
+pub fn verify_paths_with(
+    verifier: &Verifier<'_>,
+    paths: &[PathBuf],
+    limits: Limits,
+    progress: Progress<'_>,
+) -> Report {
     let started = Instant::now();
-    let mut report = Report::default();
+    let mut run = Run {
+        verifier,
+        limits,
+        report: Report::default(),
+        progress,
+        seen: HashSet::new(),
+    };
     for path in paths {
         match std::fs::metadata(path) {
-            Err(e) => report.input_problem(path.display().to_string(), e.to_string()),
-            Ok(meta) if meta.is_dir() => verify_dir(verifier, path, &mut report, progress),
-            Ok(_) => verify_file(verifier, path, &mut report, progress),
+            Err(e) => run
+                .report
+                .input_problem(path.display().to_string(), e.to_string()),
+            Ok(meta) if meta.is_dir() => run.dir(path),
+            Ok(meta) => {
+                if run.first_visit(path, meta.is_file()) {
+                    run.file(path);
+                }
+            }
         }
     }
+    let mut report = run.report;
     report.elapsed = started.elapsed();
     report
 }
@@ -40,23 +119,215 @@ fn is_walk_dir(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "walk")
 }
 
-fn verify_dir(verifier: &Verifier<'_>, dir: &Path, report: &mut Report, progress: Progress<'_>) {
-    if is_walk_dir(dir) {
-        return verify_walk_dir(verifier, dir, report, progress);
+fn has_input_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e))
+}
+
+/// What kind of file system object `meta` describes, for a note about skipping it.
+fn kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
     }
-    let entries = match sorted_entries(dir) {
-        Ok(entries) => entries,
-        Err(e) => return report.input_problem(dir.display().to_string(), e.to_string()),
-    };
-    for path in entries {
-        if path.is_dir() {
-            verify_dir(verifier, &path, report, progress);
-        } else if path
+    let _ = meta;
+    "not a regular file"
+}
+
+/// One run over recorded inputs: its report and the real paths it has visited.
+struct Run<'r, 'v, 'p> {
+    verifier: &'r Verifier<'v>,
+    limits: Limits,
+    report: Report,
+    progress: Progress<'p>,
+    seen: HashSet<PathBuf>,
+}
+
+impl Run<'_, '_, '_> {
+    /// Whether `path` is seen for the first time by its real path; notes a repeat. Pipes and
+    /// devices named on the command line have no stable real path and are always first.
+    fn first_visit(&mut self, path: &Path, regular_or_dir: bool) -> bool {
+        if !regular_or_dir {
+            return true;
+        }
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        if self.seen.insert(real.clone()) {
+            return true;
+        }
+        self.report.input_note(
+            path.display().to_string(),
+            format!(
+                "already visited in this run as {} (a symlink loop or a repeated path); skipped",
+                real.display()
+            ),
+        );
+        false
+    }
+
+    fn dir(&mut self, dir: &Path) {
+        if !self.first_visit(dir, true) {
+            return;
+        }
+        if is_walk_dir(dir) {
+            return self.walk_dir(dir);
+        }
+        let entries = match sorted_entries(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(dir, e.to_string()),
+        };
+        for path in entries {
+            // Follows symlinks: a link to a directory or a regular file counts as one.
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => self.dir(&path),
+                Ok(_) if !has_input_extension(&path) => {}
+                Ok(meta) if meta.is_file() => {
+                    if self.first_visit(&path, true) {
+                        self.file(&path);
+                    }
+                }
+                Ok(meta) => self.skip(&path, &meta),
+                // A dangling or looping link named like an input.
+                Err(e) if has_input_extension(&path) => self.problem(&path, e.to_string()),
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn walk_dir(&mut self, dir: &Path) {
+        let entries = match sorted_entries(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(dir, e.to_string()),
+        };
+        let mut walk = None;
+        for path in entries {
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.is_file() => {
+                    if !self.first_visit(&path, true) {
+                        continue;
+                    }
+                    match read_capped(&path, self.limits.max_body) {
+                        Ok(bytes) => self.one(&path, &bytes, &mut walk),
+                        Err(message) => self.problem(&path, message),
+                    }
+                }
+                Ok(meta) => self.skip(&path, &meta),
+                Err(e) => self.problem(&path, e.to_string()),
+            }
+        }
+        self.finish_walk(walk);
+    }
+
+    fn skip(&mut self, path: &Path, meta: &std::fs::Metadata) {
+        self.report.input_note(
+            path.display().to_string(),
+            format!(
+                "{} is not a regular file; skipped (name it on its own to read it)",
+                kind(meta)
+            ),
+        );
+    }
+
+    fn problem(&mut self, path: &Path, message: String) {
+        self.report
+            .input_problem(path.display().to_string(), message);
+    }
+
+    fn file(&mut self, path: &Path) {
+        let ext = path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e))
-        {
-            verify_file(verifier, &path, report, progress);
+            .unwrap_or_default();
+        if matches!(ext, "ndjson" | "jsonl") {
+            return self.ndjson(path);
+        }
+        match read_capped(path, self.limits.max_body) {
+            Ok(bytes) => self.one(path, &bytes, &mut None),
+            Err(message) => self.problem(path, message),
+        }
+    }
+
+    /// One page file (`.json` or `.http`), alone or as part of a walk.
+    fn one(&mut self, path: &Path, bytes: &[u8], walk: &mut Option<Walk>) {
+        verify_one(self.verifier, path, bytes, walk, &mut self.report);
+        (self.progress)(self.report.pages(), self.report.sessions());
+    }
+
+    fn finish_walk(&mut self, walk: Option<Walk>) {
+        let Some(walk) = walk else { return };
+        let mut findings = Vec::new();
+        walk.finish(&mut findings);
+        let mask = self.verifier.options().mask_values;
+        for finding in &mut findings {
+            finding.settle(mask);
+        }
+        if let Some(last) = self.report.entries.last_mut() {
+            last.findings.extend(findings);
+        }
+    }
+
+    fn ndjson(&mut self, path: &Path) {
+        let origin = path.display().to_string();
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => return self.report.input_problem(origin, e.to_string()),
+        };
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut walk = Walk::new(Some(0));
+        let mut line = Vec::new();
+        let mut number = 0usize;
+        let mut pages = 0usize;
+        let cap = self.limits.max_body;
+        loop {
+            number += 1;
+            match read_line_capped(&mut reader, &mut line, cap) {
+                Ok(Line::End) => break,
+                Ok(Line::Read) => {}
+                Ok(Line::TooLong) => {
+                    // The walk is broken here: judging the lines after it would only report
+                    // the gap, so the file ends with this input error.
+                    self.report.input_problem(
+                        format!("{origin}:{number}"),
+                        over_cap(&format!("line {number}, so the rest of the file,"), cap),
+                    );
+                    return;
+                }
+                Err(e) => {
+                    self.report
+                        .input_problem(format!("{origin}:{number}"), e.to_string());
+                    break;
+                }
+            }
+            let record = trim_line_end(&line);
+            if record.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            pages += 1;
+            let verdict = self.verifier.verify_in_walk(
+                &Response::body(record),
+                &Request::default(),
+                &mut walk,
+            );
+            self.report.push(
+                Source::line(origin.clone(), number),
+                verdict.sessions,
+                verdict.findings,
+            );
+            (self.progress)(self.report.pages(), self.report.sessions());
+        }
+        if pages > 0 {
+            self.finish_walk(Some(walk));
         }
     }
 }
@@ -69,41 +340,53 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(entries)
 }
 
-fn verify_walk_dir(
-    verifier: &Verifier<'_>,
-    dir: &Path,
-    report: &mut Report,
-    progress: Progress<'_>,
-) {
-    let pages = match sorted_entries(dir) {
-        Ok(entries) => entries
-            .into_iter()
-            .filter(|p| p.is_file())
-            .collect::<Vec<_>>(),
-        Err(e) => return report.input_problem(dir.display().to_string(), e.to_string()),
-    };
-    let mut walk = None;
-    for path in pages {
-        match std::fs::read(&path) {
-            Ok(bytes) => verify_one(verifier, &path, &bytes, &mut walk, report, progress),
-            Err(e) => report.input_problem(path.display().to_string(), e.to_string()),
-        }
+/// Reads a whole file, but never more than `cap` bytes of it: a larger file (or an endless
+/// one, such as `/dev/zero`) is an error naming the cap.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let hint = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len().min(cap));
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(over_cap("the file", cap));
     }
-    finish_walk(walk, report);
+    Ok(bytes)
 }
 
-fn verify_file(verifier: &Verifier<'_>, path: &Path, report: &mut Report, progress: Progress<'_>) {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default();
-    if matches!(ext, "ndjson" | "jsonl") {
-        return verify_ndjson(verifier, path, report, progress);
+/// How reading one line ended.
+enum Line {
+    /// No more input.
+    End,
+    /// A line (possibly the last, without a newline) is in the buffer.
+    Read,
+    /// The line is longer than the cap; the reader stopped inside it.
+    TooLong,
+}
+
+/// Reads one line into `line` (cleared first), reading at most `cap` bytes of content plus its
+/// line end, so an endless line costs no more than the cap.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: u64,
+) -> std::io::Result<Line> {
+    line.clear();
+    // Room for the content and a CRLF line end.
+    let limit = cap.saturating_add(2);
+    let read = reader.by_ref().take(limit).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(Line::End);
     }
-    match std::fs::read(path) {
-        Ok(bytes) => verify_one(verifier, path, &bytes, &mut None, report, progress),
-        Err(e) => report.input_problem(path.display().to_string(), e.to_string()),
+    if trim_line_end(line).len() as u64 > cap {
+        return Ok(Line::TooLong);
     }
+    Ok(Line::Read)
 }
 
 /// One page file (`.json` or `.http`), alone or as part of a walk.
@@ -113,7 +396,6 @@ fn verify_one(
     bytes: &[u8],
     walk: &mut Option<Walk>,
     report: &mut Report,
-    progress: Progress<'_>,
 ) {
     let origin = path.display().to_string();
     let is_http = path.extension().is_some_and(|e| e == "http");
@@ -170,7 +452,6 @@ fn verify_one(
         }
     }
     report.push(Source::new(origin), verdict.sessions, verdict.findings);
-    progress(report.pages(), report.sessions());
 }
 
 /// Pages inside a `*.walk/` directory belong to one walk.
@@ -178,70 +459,22 @@ fn walk_expected(path: &Path) -> bool {
     path.parent().is_some_and(is_walk_dir)
 }
 
-fn finish_walk(walk: Option<Walk>, report: &mut Report) {
-    let Some(walk) = walk else { return };
-    let mut findings = Vec::new();
-    walk.finish(&mut findings);
-    if let Some(last) = report.entries.last_mut() {
-        last.findings.extend(findings);
-    }
-}
-
-fn verify_ndjson(
-    verifier: &Verifier<'_>,
-    path: &Path,
-    report: &mut Report,
-    progress: Progress<'_>,
-) {
-    let origin = path.display().to_string();
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) => return report.input_problem(origin, e.to_string()),
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut walk = Walk::new(Some(0));
-    let mut line = Vec::new();
-    let mut number = 0usize;
-    let mut pages = 0usize;
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                report.input_problem(format!("{origin}:{}", number + 1), e.to_string());
-                break;
-            }
-        }
-        number += 1;
-        let record = trim_line_end(&line);
-        if record.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        pages += 1;
-        let verdict =
-            verifier.verify_in_walk(&Response::body(record), &Request::default(), &mut walk);
-        report.push(
-            Source::line(origin.clone(), number),
-            verdict.sessions,
-            verdict.findings,
-        );
-        progress(report.pages(), report.sessions());
-    }
-    if pages > 0 {
-        finish_walk(Some(walk), report);
-    }
-}
-
 /// The page bodies a recorded file holds, named `file` or `file:line`: a `.json` file's bytes,
-/// an `.http` capture's body when its status is 200, each line of an NDJSON file.
+/// an `.http` capture's body when its status is 200, each line of an NDJSON file. The file is
+/// read against [`DEFAULT_MAX_BODY`].
 pub fn page_bodies(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let origin = path.display().to_string();
-    let bytes = std::fs::read(path)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default();
+    let cap = if matches!(ext, "ndjson" | "jsonl") {
+        // A walk of the largest pages; each line is one page.
+        DEFAULT_MAX_BODY.saturating_mul(16)
+    } else {
+        DEFAULT_MAX_BODY
+    };
+    let bytes = read_capped(path, cap).map_err(std::io::Error::other)?;
     Ok(match ext {
         "ndjson" | "jsonl" => bytes
             .split(|&b| b == b'\n')

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use serde_json::Value;
 
-use crate::finding::{Finding, Rule};
+use crate::finding::{Finding, Rule, payload};
 use crate::seen::SeenIds;
 
 /// What the client asked for, when known; rules that compare against it are skipped otherwise.
@@ -88,7 +88,10 @@ pub fn page(page: &Value, request: &Request, out: &mut Vec<Finding>) {
                 out.push(Finding::new(
                     Rule::DuplicateSessionId,
                     here("/id"),
-                    format!("session id {id} already appears at /results/{first} on this page"),
+                    format!(
+                        "session id {} already appears at /results/{first} on this page",
+                        payload(id)
+                    ),
                 ));
             } else {
                 first_index.insert(key, i);
@@ -139,7 +142,11 @@ fn next_link(page: &Value, request: &Request, out: &mut Vec<Finding>) {
         out.push(Finding::new(
             Rule::NextLeavesCollection,
             "/_links/next/href",
-            format!("next link {href} leaves the job's collection {target}; clients page by offset and limit instead"),
+            format!(
+                "next link {} leaves the job's collection {}; clients page by offset and limit instead",
+                payload(href),
+                payload(target)
+            ),
         ));
     }
 }
@@ -187,7 +194,11 @@ fn times(session: &Value, here: &dyn Fn(&str) -> String, out: &mut Vec<Finding>)
         out.push(Finding::new(
             Rule::EndBeforeCreation,
             here("/endTime"),
-            format!("the session ended ({ended}) before it was created ({created})"),
+            format!(
+                "the session ended ({}) before it was created ({})",
+                payload(ended),
+                payload(created)
+            ),
         ));
     }
     let status = session.get("status").and_then(Value::as_str);
@@ -195,7 +206,7 @@ fn times(session: &Value, here: &dyn Fn(&str) -> String, out: &mut Vec<Finding>)
         out.push(Finding::new(
             Rule::EndWhileRunning,
             here("/endTime"),
-            format!("a {status} session has an endTime ({end})"),
+            format!("a {status} session has an endTime ({})", payload(end)),
         ));
     }
 }
@@ -216,7 +227,11 @@ fn links(
         out.push(Finding::new(
             Rule::SelfLinkMismatch,
             here("/_links/self/href"),
-            format!("the self link {href} does not name the session's id {id}"),
+            format!(
+                "the self link {} does not name the session's id {}",
+                payload(href),
+                payload(id)
+            ),
         ));
     }
     if let (Some(job), Some(href)) = (request.job_id.as_deref(), link_href(session, "job"))
@@ -227,7 +242,11 @@ fn links(
         out.push(Finding::new(
             Rule::JobLinkMismatch,
             here("/_links/job/href"),
-            format!("the job link {href} does not name the requested job {job}"),
+            format!(
+                "the job link {} does not name the requested job {}",
+                payload(href),
+                payload(job)
+            ),
         ));
     }
 }
@@ -336,7 +355,10 @@ impl Walk {
                 Some(first_page) if first_page != page_number => out.push(Finding::new(
                     Rule::DuplicateSessionId,
                     format!("/results/{i}/id"),
-                    format!("session id {id} already appeared on page {first_page} of this walk"),
+                    format!(
+                        "session id {} already appeared on page {first_page} of this walk",
+                        payload(id)
+                    ),
                 )),
                 _ => {}
             }
@@ -349,7 +371,10 @@ impl Walk {
     pub fn finish(&self, out: &mut Vec<Finding>) {
         let Some(last) = &self.previous else { return };
         if last.has_next && last.is_short() {
-            out.push(short_page_with_next(last, self.pages, "/_links/next"));
+            // A lone page is not judged (README): the seed example is one, elided.
+            if self.pages > 1 {
+                out.push(short_page_with_next(last, self.pages, "/_links/next"));
+            }
         } else if last.has_next {
             out.push(Finding::new(
                 Rule::NextOnLastPage,

@@ -4,14 +4,26 @@
 //! encoding, JSON syntax, the derived schema (a fast `is_valid` first, full diagnostics only for
 //! invalid pages), then the rules beyond the schema.
 
+use std::cell::Cell;
+use std::fmt;
+
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, Validator};
-use serde_json::Value;
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
 use crate::contract::{Contract, is_json_media_type};
-use crate::finding::{Finding, Rule};
+use crate::finding::{Finding, Position, Rule, payload};
 use crate::locate;
 use crate::rules::{self, PageFacts, Request};
+
+/// The default cap on one body: a recorded file, an NDJSON line or a response. The largest
+/// legal page (10,000 sessions, `limit`'s maximum) is about 20 MB, so 64 MiB leaves room.
+pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// How deep serde_json lets JSON nest (its recursion limit of 128 stops at the 128th level);
+/// deeper bodies are a `json-syntax` finding, so nothing downstream sees a deeper tree.
+pub const MAX_NESTING: usize = 127;
 
 /// The `Content-Type` of a response as far as the input knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +105,11 @@ impl<'c> Verifier<'c> {
         self
     }
 
+    /// The options this verifier words its findings with.
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
     /// The contract this verifier checks against.
     pub fn contract(&self) -> &'c Contract {
         self.contract
@@ -101,11 +118,7 @@ impl<'c> Verifier<'c> {
     /// Verifies one response to a request for a page of job sessions.
     pub fn verify(&self, response: &Response<'_>, request: &Request) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
-        locate_findings(
-            response.body,
-            &mut verdict.findings,
-            !self.options.mask_values,
-        );
+        self.finish(response.body, &mut verdict.findings);
         verdict
     }
 
@@ -120,12 +133,17 @@ impl<'c> Verifier<'c> {
         if let Some(facts) = verdict.facts.clone() {
             walk.push(facts, &mut verdict.findings);
         }
-        locate_findings(
-            response.body,
-            &mut verdict.findings,
-            !self.options.mask_values,
-        );
+        self.finish(response.body, &mut verdict.findings);
         verdict
+    }
+
+    /// Locates findings in the body and resolves their payload values (masked or shown).
+    fn finish(&self, body: &[u8], findings: &mut [Finding]) {
+        let mask = self.options.mask_values;
+        locate_findings(body, findings, !mask);
+        for finding in findings {
+            finding.settle(mask);
+        }
     }
 
     fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
@@ -144,7 +162,10 @@ impl<'c> Verifier<'c> {
             ContentType::Value(value) if !is_json_utf8(value) => findings.push(Finding::new(
                 Rule::ContentType,
                 "",
-                format!("Content-Type is {value:?}; expected application/json; charset=utf-8"),
+                format!(
+                    "Content-Type is {}; expected application/json; charset=utf-8",
+                    payload(format_args!("{value:?}"))
+                ),
             )),
             ContentType::Value(_) => {}
         }
@@ -174,8 +195,7 @@ impl<'c> Verifier<'c> {
             "a status the contract does not document"
         };
         let said = match message {
-            Some(m) if !self.options.mask_values => format!(": {m:?}"),
-            Some(_) => ": <message masked>".to_owned(),
+            Some(m) => format!(": {}", payload(format_args!("{m:?}"))),
             None => String::new(),
         };
         Finding::new(
@@ -195,7 +215,7 @@ impl<'c> Verifier<'c> {
             let message = match (error.kind(), self.options.mask_values) {
                 // The validator abbreviates long enums ("or 6 other candidates"); a server
                 // author needs the whole documented list to fix the value in one read.
-                (ValidationErrorKind::Enum { options }, masked) => {
+                (ValidationErrorKind::Enum { options }, _) => {
                     let allowed = options
                         .as_array()
                         .map(|values| {
@@ -206,12 +226,10 @@ impl<'c> Verifier<'c> {
                                 .join(", ")
                         })
                         .unwrap_or_default();
-                    let shown = if masked {
-                        "the value".to_owned()
-                    } else {
-                        error.instance().to_string()
-                    };
-                    format!("{shown} is not one of the documented values: {allowed}")
+                    format!(
+                        "{} is not one of the documented values: {allowed}",
+                        payload(error.instance())
+                    )
                 }
                 (_, true) => error.masked().to_string(),
                 (_, false) => error.to_string(),
@@ -266,7 +284,8 @@ fn is_numeric_string(kind: &ValidationErrorKind, instance: &Value, pointer: &str
         })
 }
 
-/// Parses the body as one JSON value, or records why it cannot be.
+/// Parses the body as one JSON value, or records why it cannot be; also reports keys repeated
+/// within an object, which the parsed value cannot show.
 fn parse_body(body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
     if let Err(e) = std::str::from_utf8(body) {
         let mut finding = Finding::new(
@@ -281,27 +300,59 @@ fn parse_body(body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
         out.push(finding);
         return None;
     }
+    let at_start = Some(Position { line: 1, column: 1 });
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        let mut finding = Finding::new(
+            Rule::JsonSyntax,
+            "",
+            "the body starts with a UTF-8 byte-order mark, which JSON (RFC 8259) forbids",
+        );
+        finding.position = at_start;
+        out.push(finding);
+        return None;
+    }
     if body.iter().all(u8::is_ascii_whitespace) {
         let mut finding = Finding::new(
             Rule::JsonSyntax,
             "",
             "the body is empty; expected a JSON page",
         );
-        finding.position = Some(crate::finding::Position { line: 1, column: 1 });
+        finding.position = at_start;
         out.push(finding);
         return None;
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => Some(value),
+    let repeated = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let parsed = ValueSeed {
+        repeated: &repeated,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    match parsed {
+        Ok(value) => {
+            if repeated.get() {
+                duplicate_key_findings(body, out);
+            }
+            Some(value)
+        }
         Err(e) => {
-            let what = match e.classify() {
-                serde_json::error::Category::Eof => {
-                    "the body ends before the JSON value is complete (truncated?)"
-                }
-                _ => "the body is not valid JSON",
+            let text = e.to_string();
+            let what = if text.starts_with("recursion limit exceeded") {
+                format!(
+                    "the body nests arrays and objects more than {MAX_NESTING} levels deep; \
+                     a page needs 4, and deeper input is not verified"
+                )
+            } else {
+                let what = match e.classify() {
+                    serde_json::error::Category::Eof => {
+                        "the body ends before the JSON value is complete (truncated?)"
+                    }
+                    _ => "the body is not valid JSON",
+                };
+                format!("{what}: {text}")
             };
-            let mut finding = Finding::new(Rule::JsonSyntax, "", format!("{what}: {e}"));
-            finding.position = Some(crate::finding::Position {
+            let mut finding = Finding::new(Rule::JsonSyntax, "", what);
+            finding.position = Some(Position {
                 line: e.line().max(1),
                 column: e.column().max(1),
             });
@@ -311,13 +362,126 @@ fn parse_body(body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
     }
 }
 
+/// One finding per key repeated within an object, at the repeated key.
+fn duplicate_key_findings(body: &[u8], out: &mut Vec<Finding>) {
+    let duplicates = locate::duplicate_keys(body);
+    let offsets: Vec<usize> = duplicates
+        .iter()
+        .flat_map(|d| [d.first, d.repeat])
+        .collect();
+    let positions = locate::positions_of_offsets(body, &offsets);
+    for (duplicate, pair) in duplicates.iter().zip(positions.chunks(2)) {
+        let first = pair[0];
+        let mut finding = Finding::new(
+            Rule::DuplicateKey,
+            duplicate.pointer.clone(),
+            format!(
+                "the key {:?} appears again in the same object (first at line {}, column {}); \
+                 parsers keep one of the values silently, so the other is never checked",
+                duplicate.key, first.line, first.column
+            ),
+        );
+        finding.position = Some(pair[1]);
+        out.push(finding);
+    }
+}
+
+/// Builds a [`Value`] exactly as `serde_json::Value`'s own `Deserialize` does, and notes when
+/// an object repeats a key, which `Value` would drop in silence. The note costs one branch per
+/// member on the hot path; where the repeats are is only worked out for pages that have them.
+#[derive(Clone, Copy)]
+struct ValueSeed<'c> {
+    repeated: &'c Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value = access.next_value_seed(self)?;
+            if map.insert(key, value).is_some() {
+                self.repeated.set(true);
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
 /// Fills in line and column for findings that have none, then orders them by position.
 fn locate_findings(body: &[u8], findings: &mut [Finding], snippets: bool) {
     if findings.is_empty() {
         return;
     }
-    let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
-    let found = locate::offsets_of(body, &pointers);
+    // Only findings without a position need the scan (a syntax error has its own, and the text
+    // after it may be anything).
+    let pointers: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.position.is_none())
+        .map(|f| f.pointer.as_str())
+        .collect();
+    let found = if pointers.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        locate::offsets_of(body, &pointers)
+    };
     let offsets: Vec<Option<usize>> = findings
         .iter()
         .map(|f| match f.position {

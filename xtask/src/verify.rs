@@ -160,6 +160,9 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The most bytes one input may hold (a file, an NDJSON line); larger is an input error.
+    #[arg(long, value_name = "BYTES", default_value_t = vbo_contract::verify::DEFAULT_MAX_BODY)]
+    pub max_body: u64,
     /// Verify against this contract document instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
@@ -339,9 +342,13 @@ pub fn run_paths(args: &Args) -> u8 {
         mask_values: args.mask,
     });
     let progress = Progress::new(args.quiet);
-    let mut report = recorded::verify_paths(&verifier, &args.paths, &mut |pages, sessions| {
-        progress.update(pages, sessions)
-    });
+    let limits = recorded::Limits {
+        max_body: args.max_body,
+    };
+    let mut report =
+        recorded::verify_paths_with(&verifier, &args.paths, limits, &mut |pages, sessions| {
+            progress.update(pages, sessions)
+        });
     progress.finish();
     emit(args, &mut report)
 }

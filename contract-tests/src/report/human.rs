@@ -1,11 +1,47 @@
 //! The report for people: findings grouped by source, with the offending snippet and a caret,
 //! then a summary by rule.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{Entry, Report};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, settle};
+
+/// Whether `c` must not reach a terminal or a line-oriented log raw: C0 controls (newline,
+/// carriage return and ESC among them), DEL, C1 controls, and the bidirectional overrides
+/// and isolates that reorder what a reader sees.
+pub(super) fn is_unprintable(c: char) -> bool {
+    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` safe to print on one line: every control character (C0 including CR and LF, DEL,
+/// C1, bidi controls) is written as an escape (`\n`, `\r`, `\t`, `\u{1b}`), so text from a
+/// payload, a server or a file name can neither drive the terminal nor forge a line.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.contains(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unprintable(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A finding's message as printed: payload values left unresolved are masked (the safe
+/// default), then control characters are escaped.
+pub(super) fn shown_message(message: &str) -> String {
+    printable(&settle(message, true)).into_owned()
+}
 
 struct Style {
     color: bool,
@@ -68,8 +104,17 @@ pub fn render_with(report: &Report, options: &HumanOptions) -> String {
             out,
             "{}: {}: {}",
             style.paint("1;31", "input error"),
-            problem.source,
-            problem.message
+            printable(&problem.source),
+            printable(&problem.message)
+        );
+    }
+    for note in &report.input_notes {
+        let _ = writeln!(
+            out,
+            "{}: {}: {}",
+            style.paint("1;36", "note"),
+            printable(&note.source),
+            printable(&note.message)
         );
     }
     let mut groups: Vec<Group> = Vec::new();
@@ -153,27 +198,36 @@ fn write_finding(out: &mut String, style: &Style, entry: &Entry, finding: &Findi
         Severity::Warning => ("warning", "1;33"),
     };
     let location = entry.source.locate(finding.position);
+    let location = printable(&location);
     let pointer = if finding.pointer.is_empty() {
-        "(whole body)"
+        Cow::Borrowed("(whole body)")
     } else {
-        &finding.pointer
+        printable(&finding.pointer)
     };
     let _ = writeln!(
         out,
         "{}{} {location} {}",
         style.paint(code, label),
         style.paint("1", &format!("[{}]", finding.rule.id())),
-        style.paint("36", pointer)
+        style.paint("36", &pointer)
     );
-    let _ = writeln!(out, "  {}", finding.message);
+    let _ = writeln!(out, "  {}", shown_message(&finding.message));
     if let (Some(snippet), Some(position)) = (&finding.snippet, finding.position) {
         let number = entry.source.line_of(position).to_string();
         let gutter = " ".repeat(number.len());
-        let _ = writeln!(out, "  {} | {}", style.paint("34", &number), snippet.text);
+        // Escaped in two halves, so the caret still points where it did.
+        let split = snippet
+            .text
+            .char_indices()
+            .nth(snippet.caret)
+            .map_or(snippet.text.len(), |(i, _)| i);
+        let head = printable(&snippet.text[..split]);
+        let tail = printable(&snippet.text[split..]);
+        let _ = writeln!(out, "  {} | {head}{tail}", style.paint("34", &number));
         let _ = writeln!(
             out,
             "  {gutter} | {}{}",
-            " ".repeat(snippet.caret),
+            " ".repeat(head.chars().count()),
             style.paint(code, "^")
         );
     }

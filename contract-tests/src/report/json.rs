@@ -4,6 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::Report;
+use super::human::is_unprintable;
+use crate::finding::settle;
 
 /// Version of the JSON report's shape; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -27,7 +29,7 @@ pub fn render(report: &Report) -> String {
                     "rule": f.rule.id(),
                     "severity": f.severity.as_str(),
                     "pointer": f.pointer,
-                    "message": f.message,
+                    "message": settle(&f.message, true),
                 });
                 let map = object.as_object_mut().expect("built as an object");
                 if let Some(line) = entry.source.line {
@@ -67,7 +69,12 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|p| json!({"source": p.source, "message": p.message}))
         .collect();
-    let document = json!({
+    let notes: Vec<Value> = report
+        .input_notes
+        .iter()
+        .map(|p| json!({"source": p.source, "message": p.message}))
+        .collect();
+    let mut document = json!({
         "format_version": FORMAT_VERSION,
         "ok": report.new_errors() == 0 && report.input_problems.is_empty(),
         "pages": report.pages(),
@@ -80,11 +87,33 @@ pub fn render(report: &Report) -> String {
         "findings": findings,
         "pages_detail": sources,
     });
-    let mut document = document;
+    if !notes.is_empty() {
+        document["input_notes"] = Value::Array(notes);
+    }
     add_ci_fields(report, &mut document);
     let mut text = serde_json::to_string_pretty(&document).expect("a Value always serialises");
     text.push('\n');
-    text
+    escape_invisible(text)
+}
+
+/// JSON text with DEL, the C1 controls and the bidi controls written as `\u` escapes:
+/// serde_json escapes only C0, and the others would reach a terminal that prints the report
+/// raw. They can only occur inside strings, so the escape keeps the document's meaning.
+fn escape_invisible(text: String) -> String {
+    // C0 is escaped by serde_json already; raw newlines are the pretty printer's own.
+    let invisible = |c: char| c > '\x1f' && is_unprintable(c);
+    if !text.contains(invisible) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if invisible(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Fields only present when used: the live page of each finding, and the baseline verdicts

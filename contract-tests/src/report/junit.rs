@@ -5,6 +5,7 @@
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::Report;
+use super::human::{printable, shown_message};
 use crate::finding::Finding;
 
 fn describe(finding: &Finding, record: Option<usize>) -> String {
@@ -17,7 +18,14 @@ fn describe(finding: &Finding, record: Option<usize>) -> String {
     } else {
         &finding.pointer
     };
-    format!("[{}] {pointer}{at}: {}", finding.rule.id(), finding.message)
+    // Escaped as for people: XML 1.0 cannot carry most control characters at all, even as
+    // character references, and the description is read line by line.
+    format!(
+        "[{}] {}{at}: {}",
+        finding.rule.id(),
+        printable(pointer),
+        shown_message(&finding.message)
+    )
 }
 
 /// Renders `report` as JUnit XML.
@@ -26,8 +34,16 @@ pub fn render(report: &Report) -> String {
     let mut suite = TestSuite::new("verify");
     for problem in &report.input_problems {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(problem.message.clone());
-        suite.add_test_case(TestCase::new(problem.source.clone(), status));
+        status.set_message(printable(&problem.message).into_owned());
+        suite.add_test_case(TestCase::new(
+            printable(&problem.source).into_owned(),
+            status,
+        ));
+    }
+    for note in &report.input_notes {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(printable(&note.message).into_owned());
+        suite.add_test_case(TestCase::new(printable(&note.source).into_owned(), status));
     }
     for entry in &report.entries {
         let errors: Vec<&Finding> = entry.findings.iter().filter(|f| f.is_error()).collect();
@@ -48,7 +64,7 @@ pub fn render(report: &Report) -> String {
             status
         };
         // Live pages are named by job and offset (the URL is a property), files by path.
-        let mut case = TestCase::new(entry.source.page_name(), status);
+        let mut case = TestCase::new(printable(&entry.source.page_name()).into_owned(), status);
         case.set_classname("vbo-contract.page");
         if entry.source.live.is_some() {
             case.add_property(quick_junit::Property::new(

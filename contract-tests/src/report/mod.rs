@@ -20,7 +20,7 @@ pub use github::{
     DEFAULT_CAP as GITHUB_DEFAULT_CAP, escape_data as github_escape_data,
     escape_property as github_escape_property, render as github,
 };
-pub use human::{HumanOptions, render as human, render_with as human_with, summary};
+pub use human::{HumanOptions, printable, render as human, render_with as human_with, summary};
 pub use json::render as json;
 pub use junit::render as junit;
 pub use markdown::render as markdown;
@@ -165,6 +165,8 @@ pub struct Report {
     pub entries: Vec<Entry>,
     /// Inputs that could not be read.
     pub input_problems: Vec<InputProblem>,
+    /// Inputs skipped on purpose (a FIFO in a directory, a path visited twice); not failures.
+    pub input_notes: Vec<InputProblem>,
     /// How long the run took.
     pub elapsed: Duration,
     /// The comparison with a baseline, when one was given.
@@ -184,6 +186,14 @@ impl Report {
     /// Records an input that could not be read.
     pub fn input_problem(&mut self, source: impl Into<String>, message: impl Into<String>) {
         self.input_problems.push(InputProblem {
+            source: source.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records an input skipped on purpose; it does not change the exit code.
+    pub fn input_note(&mut self, source: impl Into<String>, message: impl Into<String>) {
+        self.input_notes.push(InputProblem {
             source: source.into(),
             message: message.into(),
         });
