@@ -213,7 +213,7 @@ fn sarif_of_the_invalid_fixtures_has_the_catalogue_and_one_result_per_finding() 
     // A file finding has a region at the finding's line and column.
     let status = results
         .iter()
-        .find(|r| r["properties"]["pointer"] == "/results/0/status")
+        .find(|r| r["properties"]["pointer"] == "/results/0/status" && r["ruleId"] == "schema")
         .unwrap();
     assert_eq!(
         status["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -568,4 +568,18 @@ fn a_malformed_or_huge_baseline_is_a_typed_error() {
     );
     assert!(Baseline::read(&dir.join("missing.json")).is_err());
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn github_and_markdown_escape_control_characters_from_payloads() {
+    let report = one_finding("page.json", "id \u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m ok");
+    for text in [report::github(&report, 10), report::markdown(&report)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && (c.is_control() || c == '\u{9b}')),
+            "raw control character in {text:?}"
+        );
+        assert!(text.contains("\\u{1b}"), "{text}");
+    }
 }

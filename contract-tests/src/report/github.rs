@@ -10,11 +10,14 @@ use crate::finding::Severity;
 /// Annotations of each severity written unless `--max-findings` says otherwise.
 pub const DEFAULT_CAP: usize = 10;
 
-/// Escapes a command's message: `%`, CR and LF.
+/// Escapes a command's message: `%`, CR and LF as GitHub specifies, then every other control
+/// character as the human report does (an ESC from a payload must not reach the log raw).
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::printable(&escaped).into_owned()
 }
 
 /// Escapes a property value: as data, plus `:` and `,` (which end a property).

@@ -23,7 +23,8 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    // Any other control character (ESC, DEL, C1, bidi) is written as an escape.
+    super::printable(&out).into_owned()
 }
 
 /// Renders the summary of `report` as Markdown.
