@@ -33,6 +33,8 @@ pub struct Response<'a> {
     pub content_type: ContentType<'a>,
     /// The body bytes, as received.
     pub body: &'a [u8],
+    /// The `Location` header, when the response had one (a redirect names its target there).
+    pub location: Option<&'a str>,
 }
 
 impl<'a> Response<'a> {
@@ -42,6 +44,7 @@ impl<'a> Response<'a> {
             status: 200,
             content_type: ContentType::NotRecorded,
             body,
+            location: None,
         }
     }
 }
@@ -117,8 +120,9 @@ impl<'c> Verifier<'c> {
         walk: &mut rules::Walk,
     ) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
-        if let Some(facts) = verdict.facts.clone() {
-            walk.push(facts, &mut verdict.findings);
+        match verdict.facts.clone() {
+            Some(facts) => walk.push(facts, &mut verdict.findings),
+            None => walk.interrupt(),
         }
         locate_findings(
             response.body,
@@ -131,6 +135,15 @@ impl<'c> Verifier<'c> {
     fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
         let mut verdict = Verdict::default();
         let findings = &mut verdict.findings;
+        if (300..400).contains(&response.status) {
+            // Never followed: the body of a redirect is not the page, so nothing else is judged.
+            findings.push(rules::redirect(
+                response.status,
+                response.location,
+                self.options.mask_values,
+            ));
+            return verdict;
+        }
         if response.status != 200 {
             findings.push(self.status_finding(response));
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use vbo_client::Client;
+use vbo_contract::live::{self, WalkPlan};
 
 /// Options shared by `verify --server` and `record`.
 #[derive(clap::Args, Clone, Debug)]
@@ -25,15 +26,37 @@ pub struct ServerArgs {
     /// Sessions per page (the `limit` asked for), 1..=10000.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub page_size: u32,
-    /// Stop each walk after this many pages (walk-completion rules are then not judged).
-    #[arg(long, value_name = "N")]
-    pub max_pages: Option<usize>,
+    /// Stop each walk after this many pages, at least 1 (walk-completion rules are then not judged).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_pages: Option<u64>,
     /// Request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+    /// End a walk that reaches N sessions with more to come (reported as a `walk-bound` warning).
+    #[arg(long, value_name = "N", default_value_t = live::DEFAULT_MAX_SESSIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_sessions: u64,
+    /// End a walk still going after SECS seconds (reported as a `walk-bound` warning).
+    #[arg(long, value_name = "SECS", default_value_t = live::DEFAULT_MAX_WALK_TIME.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_walk_time: u64,
+    /// Send the password over plain http to a host that is not a loopback address (it travels
+    /// in clear text: only on a network you trust).
+    #[arg(long)]
+    pub allow_http_password: bool,
 }
 
 impl ServerArgs {
+    /// How far each walk may go.
+    pub fn plan(&self) -> WalkPlan {
+        WalkPlan {
+            page_size: u64::from(self.page_size),
+            max_pages: self
+                .max_pages
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            max_sessions: self.max_sessions,
+            max_time: Duration::from_secs(self.max_walk_time),
+        }
+    }
+
     /// The server URL, at least one job and the credentials, or what is missing (a usage error).
     pub fn target(&self) -> Result<(&str, Credentials), String> {
         let url = self.server.as_deref().ok_or("--server URL is required")?;
@@ -73,6 +96,16 @@ impl Credentials {
     }
 }
 
+/// The warning for a server reached over plain http, or `None` for https.
+pub fn plain_http_warning(url: &str) -> Option<String> {
+    let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    scheme.eq_ignore_ascii_case("http").then(|| {
+        "plain http: the credentials (password or token) and every page travel unencrypted and \
+         can be read or changed on the way; use https"
+            .to_owned()
+    })
+}
+
 /// Builds the client for `url` with the options' TLS settings and timeouts.
 pub fn client(
     url: &str,
@@ -80,6 +113,9 @@ pub fn client(
     credentials: Credentials,
     extra_ca: Option<&str>,
 ) -> Result<Client, String> {
+    if let Some(warning) = plain_http_warning(url) {
+        eprintln!("WARNING: {warning}");
+    }
     let mut builder = Client::builder(url)
         .timeout(Duration::from_secs(args.timeout))
         .page_size(args.page_size)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use std::time::Instant;
 
-use vbo_contract::live::{self, Observer, WalkPlan};
+use vbo_contract::live::{self, Observer};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Options, Verifier, recorded};
@@ -40,6 +40,10 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Fail (exit 1) when the client absorbed transient faults (retries, waits, new sign-ins),
+    /// which are otherwise only reported.
+    #[arg(long)]
+    pub deny_transient: bool,
     /// Leave payload values out of messages and snippets (for logs of private tenants).
     #[arg(long)]
     pub mask: bool,
@@ -124,10 +128,10 @@ async fn run_live(
     let started = Instant::now();
     let progress = Progress::new(args.quiet);
     let mut report = Report::default();
-    let plan = WalkPlan {
-        page_size: u64::from(args.server.page_size),
-        max_pages: args.server.max_pages,
-    };
+    if let Some(warning) = server::plain_http_warning(url) {
+        report.note(warning);
+    }
+    let plan = args.server.plan();
     for job in jobs {
         live::walk_job(
             &verifier,
@@ -141,6 +145,13 @@ async fn run_live(
     }
     progress.finish();
     report.elapsed = started.elapsed();
+    if args.mask {
+        // Where a fault happened names the host and the job.
+        for fault in &mut report.transient {
+            fault.first_url = "(masked)".into();
+            fault.first_detail = "(masked)".into();
+        }
+    }
     emit(args, &report)
 }
 
@@ -237,5 +248,9 @@ pub fn emit(args: &Args, report: &Report) -> u8 {
         }
         None => print!("{text}"),
     }
-    u8::try_from(report.exit_code(args.deny_warnings)).unwrap_or(exit::FAILED)
+    let deny = report::Deny {
+        warnings: args.deny_warnings,
+        transient: args.deny_transient,
+    };
+    u8::try_from(report.exit_code_with(deny)).unwrap_or(exit::FAILED)
 }

@@ -94,9 +94,13 @@ pub fn summary(report: &Report, color: bool) -> String {
     } else {
         style.paint("1;32", "ok")
     };
+    let transient = match report.transient_total() {
+        0 => String::new(),
+        n => format!(", {} absorbed", plural_u64(n, "transient fault")),
+    };
     let _ = writeln!(
         out,
-        "{verdict}: {}, {}, {}, {}{} in {:.2}s",
+        "{verdict}: {}, {}, {}, {}{}{transient} in {:.2}s",
         plural(report.pages(), "page"),
         plural(report.sessions(), "session"),
         plural(report.errors(), "error"),
@@ -126,7 +130,38 @@ pub fn summary(report: &Report, color: bool) -> String {
         }
         let _ = writeln!(out, "  {:<24} {}", rule.id(), parts.join(", "));
     }
+    transient_section(report, &style, &mut out);
+    for note in &report.notes {
+        let _ = writeln!(out, "{}: {note}", style.paint("1;33", "note"));
+    }
     out
+}
+
+/// The faults the client absorbed: counts by kind and the first occurrence of each.
+fn transient_section(report: &Report, style: &Style, out: &mut String) {
+    if report.transient.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{} (the pages judged are fine; --deny-transient makes these fail the run):",
+        style.paint("1;33", "transient faults the client absorbed")
+    );
+    for fault in &report.transient {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>6}  first: {} ({})",
+            fault.kind, fault.count, fault.first_url, fault.first_detail
+        );
+    }
+}
+
+fn plural_u64(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn plural(n: usize, noun: &str) -> String {
