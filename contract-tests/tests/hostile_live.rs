@@ -407,7 +407,9 @@ async fn a_busy_collection_that_shifts_is_one_warning_not_errors() {
 async fn a_server_repeating_the_tail_without_new_sessions_has_duplicates() {
     // The same shape as a shift, but the collection never grew: the last look tells.
     let server = Server::start(|asked| {
-        let start = asked.offset.saturating_sub(u64::from(asked.offset > 0));
+        // Each page starts one session earlier than the one before: page n repeats the tail
+        // of page n-1, as a collection growing by one per request would look.
+        let start = asked.offset - asked.offset / asked.limit.max(1);
         let end = (start + asked.limit).min(95);
         Answer::json(&page(asked, start..end, end < 95))
     })
@@ -421,7 +423,13 @@ async fn a_server_repeating_the_tail_without_new_sessions_has_duplicates() {
         .filter(|(_, f)| f.rule == Rule::DuplicateSessionId)
         .map(|(i, f)| (i, f.pointer.as_str()))
         .collect();
-    assert_eq!(dups, [(1, "/results/0/id"), (2, "/results/0/id"), (3, "/results/0/id")]);
+    assert_eq!(
+        dups,
+        [(1, "/results/0/id"), (2, "/results/0/id"), (3, "/results/0/id")],
+        "{:?} {:?}",
+        report.entries.iter().map(|e| e.sessions).collect::<Vec<_>>(),
+        findings(&report)
+    );
     assert!(!rules(&report).contains(&"collection-shifted"));
 }
 
@@ -460,21 +468,6 @@ async fn a_body_that_is_not_utf8_is_an_encoding_error_and_ends_the_walk() {
     let report = walk_with(&Source::new(&server), plan(2)).await;
     assert_eq!(server.hits(), 1);
     assert_eq!(rules(&report), ["encoding"]);
-}
-
-#[tokio::test]
-async fn deep_nesting_in_a_live_page_is_a_finding_not_an_abort() {
-    let server = Server::start(|_| {
-        let depth = 20_000;
-        let mut body = br#"{"offset":0,"limit":10,"results":["#.to_vec();
-        body.extend(std::iter::repeat_n(b'[', depth));
-        body.extend(std::iter::repeat_n(b']', depth));
-        body.extend_from_slice(b"]}");
-        Answer::bytes(200, body)
-    })
-    .await;
-    let report = walk_with(&Source::new(&server), plan(10)).await;
-    assert_eq!(rules(&report), ["json-syntax"]);
 }
 
 #[tokio::test]
