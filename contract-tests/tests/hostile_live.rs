@@ -352,7 +352,15 @@ async fn a_server_that_never_answers_within_max_walk_time_is_an_input_problem() 
 #[tokio::test]
 async fn the_same_full_page_forever_is_a_loop_and_the_walk_ends() {
     let server = Server::start(|asked| Answer::json(&page(asked, 0..asked.limit, true))).await;
-    let report = walk_with(&Source::new(&server), plan(25)).await;
+    // The bound only keeps a regression from running for an hour: the loop must end it first.
+    let report = walk_with(
+        &Source::new(&server),
+        WalkPlan {
+            max_sessions: 1000,
+            ..plan(25)
+        },
+    )
+    .await;
     assert_eq!(server.hits(), 2);
     assert_eq!(rules(&report), ["page-loop"]);
     assert_eq!(report.entries[1].findings[0].pointer, "/results");
@@ -366,7 +374,14 @@ async fn alternating_pages_a_b_a_b_are_a_loop() {
         Answer::json(&page(asked, start..start + asked.limit, true))
     })
     .await;
-    let report = walk_with(&Source::new(&server), plan(20)).await;
+    let report = walk_with(
+        &Source::new(&server),
+        WalkPlan {
+            max_sessions: 1000,
+            ..plan(20)
+        },
+    )
+    .await;
     assert_eq!(server.hits(), 3, "A, B, then A again ends it");
     assert_eq!(rules(&report), ["page-loop"]);
     assert!(report.entries[2].findings[0].message.contains("the first on page 1"));
