@@ -73,7 +73,8 @@ impl Redactor {
     pub fn apply(&mut self, text: &str) -> String {
         let bytes = self.apply_bytes(text.as_bytes());
         // Only ASCII runs were replaced by ASCII, so UTF-8 stays UTF-8.
-        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// The redacted form of `bytes` (learning the hosts of its URLs first).
@@ -146,7 +147,25 @@ fn authorities(bytes: &[u8]) -> Vec<(usize, usize)> {
             .iter()
             .position(|&b| {
                 !(b.is_ascii_alphanumeric()
-                    || matches!(b, b'.' | b'-' | b'_' | b':' | b'@' | b'[' | b']' | b'%' | b'~' | b'!' | b'$' | b'&' | b'+' | b'=' | b'*' | b',' | b';'))
+                    || matches!(
+                        b,
+                        b'.' | b'-'
+                            | b'_'
+                            | b':'
+                            | b'@'
+                            | b'['
+                            | b']'
+                            | b'%'
+                            | b'~'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'+'
+                            | b'='
+                            | b'*'
+                            | b','
+                            | b';'
+                    ))
             })
             .map_or(bytes.len(), |n| start + n);
         if end > start {
@@ -234,10 +253,16 @@ pub fn write_page(
         raw.status
     );
     if let Some(content_type) = &raw.content_type {
-        text.push_str(&format!("Content-Type: {}\n", one_line(&redactor.apply(content_type))));
+        text.push_str(&format!(
+            "Content-Type: {}\n",
+            one_line(&redactor.apply(content_type))
+        ));
     }
     if let Some(location) = &raw.location {
-        text.push_str(&format!("Location: {}\n", one_line(&redactor.apply(location))));
+        text.push_str(&format!(
+            "Location: {}\n",
+            one_line(&redactor.apply(location))
+        ));
     }
     text.push('\n');
     let mut bytes = text.into_bytes();

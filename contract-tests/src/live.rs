@@ -217,7 +217,8 @@ pub async fn walk_job<S: PageSource>(
         if let End::Bound(message) = end
             && let Some(last) = report.entries.last_mut()
         {
-            last.findings.push(Finding::new(Rule::WalkBound, "", message));
+            last.findings
+                .push(Finding::new(Rule::WalkBound, "", message));
         }
     }
     report.add_transient(since(&before, source.transient()));
@@ -239,8 +240,7 @@ async fn last_look<S: PageSource>(
     else {
         return Growth::Unknown;
     };
-    let raw = match tokio::time::timeout(remaining, source.fetch(job_id, 0, plan.page_size)).await
-    {
+    let raw = match tokio::time::timeout(remaining, source.fetch(job_id, 0, plan.page_size)).await {
         Ok(Ok(raw)) if raw.status == 200 => raw,
         _ => return Growth::Unknown,
     };

@@ -162,7 +162,10 @@ fn verify_one(
     };
     if is_http {
         for finding in &mut verdict.findings {
-            if matches!(finding.rule, Rule::Status | Rule::ContentType | Rule::Redirect) {
+            if matches!(
+                finding.rule,
+                Rule::Status | Rule::ContentType | Rule::Redirect
+            ) {
                 // About the status line or a header, not the body.
                 finding.position = None;
                 finding.snippet = None;

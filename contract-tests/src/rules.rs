@@ -46,7 +46,8 @@ impl PageFacts {
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let text = |s: &'_ Value, name: &str| s.get(name).and_then(Value::as_str).map(str::to_owned);
+        let text =
+            |s: &'_ Value, name: &str| s.get(name).and_then(Value::as_str).map(str::to_owned);
         Self {
             offset: page.get("offset").and_then(Value::as_u64),
             limit: page.get("limit").and_then(Value::as_u64),
@@ -363,7 +364,10 @@ impl Walk {
     pub fn growth(&self, first_page: &[Option<String>]) -> Growth {
         let new = first_page
             .iter()
-            .take_while(|id| id.as_deref().is_none_or(|id| self.seen.first_page(id).is_none()))
+            .take_while(|id| {
+                id.as_deref()
+                    .is_none_or(|id| self.seen.first_page(id).is_none())
+            })
             .count() as u64;
         if new == first_page.len() as u64 && new > 0 {
             Growth::AtLeast(new)
@@ -437,10 +441,10 @@ impl Walk {
             _ => 0,
         };
         let all_seen = facts.count() > 0
-            && facts
-                .ids
-                .iter()
-                .all(|id| id.as_deref().is_some_and(|id| self.seen.first_page(id).is_some()));
+            && facts.ids.iter().all(|id| {
+                id.as_deref()
+                    .is_some_and(|id| self.seen.first_page(id).is_some())
+            });
         // A short page made only of the previous page's tail is the end of a moving collection.
         let moving_end = run == facts.count() && facts.is_short();
         if all_seen && !moving_end {
@@ -553,9 +557,15 @@ impl Walk {
     fn shift_warning(&self, growth: Growth) -> Finding {
         let first = self.repeat_detail.first().map_or(0, |r| r.page);
         let look = match growth {
-            Growth::Unknown => "; not confirmed: a recording cannot look at the first page again".to_owned(),
-            Growth::New(n) => format!("; a last look at the first page found {n} sessions the walk had not seen"),
-            Growth::AtLeast(n) => format!("; a last look at the first page found at least {n} sessions the walk had not seen"),
+            Growth::Unknown => {
+                "; not confirmed: a recording cannot look at the first page again".to_owned()
+            }
+            Growth::New(n) => {
+                format!("; a last look at the first page found {n} sessions the walk had not seen")
+            }
+            Growth::AtLeast(n) => format!(
+                "; a last look at the first page found at least {n} sessions the walk had not seen"
+            ),
         };
         Finding::new(
             Rule::CollectionShifted,
@@ -666,7 +676,11 @@ mod tests {
         assert_eq!(closed.len(), 1, "{closed:?}");
         assert_eq!(closed[0].0, 3);
         assert_eq!(closed[0].1.rule, Rule::CollectionShifted);
-        assert!(closed[0].1.message.contains("2 sessions"), "{}", closed[0].1.message);
+        assert!(
+            closed[0].1.message.contains("2 sessions"),
+            "{}",
+            closed[0].1.message
+        );
         // Offline, where no last look is possible, the same walk is one warning too.
         let mut finished = Vec::new();
         walk.finish(&mut finished);
@@ -698,11 +712,24 @@ mod tests {
         // One new session explains one repeat, not two.
         let grown = facts(0, 3, &[99, 0, 1], true).ids;
         assert_eq!(walk.growth(&grown), Growth::New(1));
-        assert!(walk.close(Growth::New(1), true).iter().all(|(_, f)| f.rule == Rule::DuplicateSessionId));
+        assert!(
+            walk.close(Growth::New(1), true)
+                .iter()
+                .all(|(_, f)| f.rule == Rule::DuplicateSessionId)
+        );
         // A first page of nothing but new sessions: at least a page of growth, explained.
         let all_new = facts(0, 3, &[97, 98, 99], true).ids;
         assert_eq!(walk.growth(&all_new), Growth::AtLeast(3));
-        assert_eq!(rules(&walk.close(Growth::AtLeast(3), true).into_iter().map(|(_, f)| f).collect::<Vec<_>>()), [("collection-shifted", "")]);
+        assert_eq!(
+            rules(
+                &walk
+                    .close(Growth::AtLeast(3), true)
+                    .into_iter()
+                    .map(|(_, f)| f)
+                    .collect::<Vec<_>>()
+            ),
+            [("collection-shifted", "")]
+        );
     }
 
     #[test]
@@ -712,7 +739,10 @@ mod tests {
             facts(0, 3, &[0, 1, 2], true),
             facts_created(3, 3, &[2, 3, 4], &|n| if n == 2 { 500 } else { n }, true),
         ]);
-        assert_eq!(rules(&pages[1]), [("duplicate-session-id", "/results/0/id")]);
+        assert_eq!(
+            rules(&pages[1]),
+            [("duplicate-session-id", "/results/0/id")]
+        );
         assert_eq!(walk.repeats(), 0);
     }
 
@@ -723,7 +753,10 @@ mod tests {
             // 3 repeats the tail (a shift); 1 in the middle does not.
             facts(4, 4, &[3, 4, 1, 5], false),
         ]);
-        assert_eq!(rules(&pages[1]), [("duplicate-session-id", "/results/2/id")]);
+        assert_eq!(
+            rules(&pages[1]),
+            [("duplicate-session-id", "/results/2/id")]
+        );
         assert_eq!(walk.repeats(), 1);
     }
 
@@ -748,7 +781,11 @@ mod tests {
             facts(3, 3, &[0, 1, 2], true),
         ]);
         assert_eq!(rules(&pages[1]), [("page-loop", "/results")]);
-        assert!(pages[1][0].message.contains("repeats page 1"), "{}", pages[1][0].message);
+        assert!(
+            pages[1][0].message.contains("repeats page 1"),
+            "{}",
+            pages[1][0].message
+        );
         assert!(walk.looped());
         // No completion judgement after a loop: its next link is not the server's last word.
         assert!(walk.close(Growth::Unknown, true).is_empty());
@@ -761,7 +798,11 @@ mod tests {
         let (walk, pages) = walk(vec![a(), b(), facts(4, 2, &[0, 1], true)]);
         assert!(pages[0].is_empty() && pages[1].is_empty());
         assert_eq!(rules(&pages[2]), [("page-loop", "/results")]);
-        assert!(pages[2][0].message.contains("the first on page 1"), "{}", pages[2][0].message);
+        assert!(
+            pages[2][0].message.contains("the first on page 1"),
+            "{}",
+            pages[2][0].message
+        );
         assert!(walk.looped());
     }
 
@@ -775,7 +816,11 @@ mod tests {
         assert!(pages[1].is_empty(), "{pages:?}");
         assert!(!walk.looped());
         assert_eq!(walk.repeats(), 2);
-        let closed: Vec<Finding> = walk.close(Growth::New(2), true).into_iter().map(|(_, f)| f).collect();
+        let closed: Vec<Finding> = walk
+            .close(Growth::New(2), true)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
         assert_eq!(rules(&closed), [("collection-shifted", "")]);
     }
 

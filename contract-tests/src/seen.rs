@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(seen.first_page_or_insert(&id.to_uppercase(), 3), Some(1));
         assert_eq!(seen.first_page_or_insert(id, 4), Some(1));
         assert_eq!(seen.first_page(&id.to_uppercase()), Some(1));
-        assert_eq!(seen.first_page("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc6"), None);
+        assert_eq!(
+            seen.first_page("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc6"),
+            None
+        );
         assert_eq!(
             seen.first_page_or_insert("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc6", 4),
             None

@@ -40,7 +40,10 @@ impl Answer {
     fn bytes(status: u16, body: Vec<u8>) -> Self {
         Self {
             status,
-            headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
             body,
         }
     }
@@ -263,9 +266,10 @@ fn rules(report: &Report) -> Vec<&'static str> {
 
 #[tokio::test]
 async fn endless_full_pages_with_next_end_at_max_sessions() {
-    let server =
-        Server::start(|asked| Answer::json(&page(asked, asked.offset..asked.offset + asked.limit, true)))
-            .await;
+    let server = Server::start(|asked| {
+        Answer::json(&page(asked, asked.offset..asked.offset + asked.limit, true))
+    })
+    .await;
     let source = Source::new(&server);
     let report = walk_with(
         &source,
@@ -280,7 +284,11 @@ async fn endless_full_pages_with_next_end_at_max_sessions() {
     assert_eq!(rules(&report), ["walk-bound"]);
     let bound = findings(&report)[0];
     assert_eq!(bound.severity, Severity::Warning);
-    assert!(bound.message.contains("--max-sessions 200"), "{}", bound.message);
+    assert!(
+        bound.message.contains("--max-sessions 200"),
+        "{}",
+        bound.message
+    );
     // The warning sits on the last page fetched, and the completion rules stay silent.
     assert_eq!(report.entries[3].findings.len(), 1);
 }
@@ -321,7 +329,11 @@ async fn endless_slow_pages_end_at_max_walk_time() {
     )
     .await;
     // A hang guard, not a speed target: the bound is 1 s, anything near it is fine.
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(rules(&report).last(), Some(&"walk-bound"));
     assert_eq!(rules(&report).len(), 1, "{:?}", rules(&report));
     assert!(findings(&report)[0].message.contains("--max-walk-time"));
@@ -370,7 +382,11 @@ async fn the_same_full_page_forever_is_a_loop_and_the_walk_ends() {
 #[tokio::test]
 async fn alternating_pages_a_b_a_b_are_a_loop() {
     let server = Server::start(|asked| {
-        let start = if asked.number % 2 == 0 { 0 } else { asked.limit };
+        let start = if asked.number % 2 == 0 {
+            0
+        } else {
+            asked.limit
+        };
         Answer::json(&page(asked, start..start + asked.limit, true))
     })
     .await;
@@ -384,7 +400,11 @@ async fn alternating_pages_a_b_a_b_are_a_loop() {
     .await;
     assert_eq!(server.hits(), 3, "A, B, then A again ends it");
     assert_eq!(rules(&report), ["page-loop"]);
-    assert!(report.entries[2].findings[0].message.contains("the first on page 1"));
+    assert!(
+        report.entries[2].findings[0]
+            .message
+            .contains("the first on page 1")
+    );
 }
 
 /// A healthy, busy server: newest first, paged by offset, and one new session starts before
@@ -399,7 +419,11 @@ fn busy(total: u64) -> impl Fn(Asked) -> Answer + Send + Sync + 'static {
             .collect();
         let start = (asked.offset as usize).min(list.len());
         let end = (start + asked.limit as usize).min(list.len());
-        Answer::json(&page(asked, list[start..end].iter().copied(), end < list.len()))
+        Answer::json(&page(
+            asked,
+            list[start..end].iter().copied(),
+            end < list.len(),
+        ))
     }
 }
 
@@ -407,15 +431,28 @@ fn busy(total: u64) -> impl Fn(Asked) -> Answer + Send + Sync + 'static {
 async fn a_busy_collection_that_shifts_is_one_warning_not_errors() {
     let server = Server::start(busy(95)).await;
     let report = walk_with(&Source::new(&server), plan(30)).await;
-    assert_eq!(rules(&report), ["collection-shifted"], "{:?}", findings(&report));
+    assert_eq!(
+        rules(&report),
+        ["collection-shifted"],
+        "{:?}",
+        findings(&report)
+    );
     let warning = findings(&report)[0];
     assert_eq!(warning.severity, Severity::Warning);
     // Pages at 0, 30, 60, 90: three shifts of one; then one last look at the first page.
-    assert!(warning.message.contains("3 sessions"), "{}", warning.message);
+    assert!(
+        warning.message.contains("3 sessions"),
+        "{}",
+        warning.message
+    );
     assert!(warning.message.contains("last look"), "{}", warning.message);
     assert_eq!(server.hits(), 5);
     assert_eq!(report.exit_code(false), 0);
-    assert_eq!(report.exit_code(true), 1, "a warning fails with --deny-warnings");
+    assert_eq!(
+        report.exit_code(true),
+        1,
+        "a warning fails with --deny-warnings"
+    );
 }
 
 #[tokio::test]
@@ -440,9 +477,17 @@ async fn a_server_repeating_the_tail_without_new_sessions_has_duplicates() {
         .collect();
     assert_eq!(
         dups,
-        [(1, "/results/0/id"), (2, "/results/0/id"), (3, "/results/0/id")],
+        [
+            (1, "/results/0/id"),
+            (2, "/results/0/id"),
+            (3, "/results/0/id")
+        ],
         "{:?} {:?}",
-        report.entries.iter().map(|e| e.sessions).collect::<Vec<_>>(),
+        report
+            .entries
+            .iter()
+            .map(|e| e.sessions)
+            .collect::<Vec<_>>(),
         findings(&report)
     );
     assert!(!rules(&report).contains(&"collection-shifted"));
@@ -461,10 +506,18 @@ async fn redirects_are_reported_never_followed_and_end_the_walk() {
         })
         .await;
         let report = walk_with(&Source::new(&server), plan(10)).await;
-        assert_eq!(server.hits(), 1, "{status}: one request, no retry, no next page");
+        assert_eq!(
+            server.hits(),
+            1,
+            "{status}: one request, no retry, no next page"
+        );
         assert_eq!(rules(&report), ["redirect"], "{status}");
         let finding = findings(&report)[0];
-        assert!(finding.message.contains(&status.to_string()), "{}", finding.message);
+        assert!(
+            finding.message.contains(&status.to_string()),
+            "{}",
+            finding.message
+        );
         assert!(finding.message.contains(&target), "{}", finding.message);
         assert_eq!(report.exit_code(false), 1);
     }
@@ -529,7 +582,10 @@ async fn transient_faults_are_reported_by_kind_without_changing_the_verdict() {
         Transient {
             kind: "rate-limited".into(),
             count: 3,
-            first_url: format!("{}/v5/Jobs/{JOB}/JobSessions?offset=0&limit=10", server.base),
+            first_url: format!(
+                "{}/v5/Jobs/{JOB}/JobSessions?offset=0&limit=10",
+                server.base
+            ),
             first_detail: "429 Too Many Requests, retried after 1 s".into(),
         },
         Transient {
@@ -541,7 +597,11 @@ async fn transient_faults_are_reported_by_kind_without_changing_the_verdict() {
     ];
     let report = walk_with(&source, plan(10)).await;
     assert_eq!(report.transient_total(), 4);
-    assert_eq!(report.exit_code(false), 0, "absorbed faults alone do not fail");
+    assert_eq!(
+        report.exit_code(false),
+        0,
+        "absorbed faults alone do not fail"
+    );
     assert_eq!(
         report.exit_code_with(Deny {
             warnings: false,
@@ -552,15 +612,24 @@ async fn transient_faults_are_reported_by_kind_without_changing_the_verdict() {
     let human = report::human(&report, false);
     assert!(human.contains("4 transient faults absorbed"), "{human}");
     assert!(human.contains("rate-limited"), "{human}");
-    assert!(human.contains("429 Too Many Requests, retried after 1 s"), "{human}");
+    assert!(
+        human.contains("429 Too Many Requests, retried after 1 s"),
+        "{human}"
+    );
     assert!(human.contains("re-sign-in"), "{human}");
     let json: Value = serde_json::from_str(&report::json(&report)).unwrap();
     assert_eq!(json["transient_total"], 4);
     assert_eq!(json["transient"][0]["kind"], "rate-limited");
     assert_eq!(json["transient"][0]["count"], 3);
-    assert_eq!(json["transient"][1]["first"]["detail"], "401 after the token expired");
+    assert_eq!(
+        json["transient"][1]["first"]["detail"],
+        "401 after the token expired"
+    );
     let junit = report::junit(&report);
-    assert!(junit.contains("transient faults the client absorbed"), "{junit}");
+    assert!(
+        junit.contains("transient faults the client absorbed"),
+        "{junit}"
+    );
     assert!(junit.contains("rate-limited: 3"), "{junit}");
 
     // Two walks through one (cumulative) source: each adds only what was absorbed during it.

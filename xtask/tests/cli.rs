@@ -419,7 +419,12 @@ fn plain_http_is_warned_about_on_stderr_and_in_the_report() {
         "--page-size",
         "40",
     ]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("WARNING: plain http"),
         "{}",
@@ -468,33 +473,42 @@ fn live_and_recorded(
     token: bool,
 ) -> (serde_json::Value, serde_json::Value, String) {
     let _ = std::fs::remove_dir_all(dir);
-    let live = xtask_with(&[
-        "verify",
-        "--quiet",
-        "--format",
-        "json",
-        "--server",
-        base_live,
-        "--job",
-        job,
-        "--page-size",
-        "30",
-    ], token);
+    let live = xtask_with(
+        &[
+            "verify",
+            "--quiet",
+            "--format",
+            "json",
+            "--server",
+            base_live,
+            "--job",
+            job,
+            "--page-size",
+            "30",
+        ],
+        token,
+    );
     let live: serde_json::Value = serde_json::from_str(&stdout(&live)).unwrap_or_else(|e| {
-        panic!("no live report ({e}): {}", String::from_utf8_lossy(&live.stderr))
+        panic!(
+            "no live report ({e}): {}",
+            String::from_utf8_lossy(&live.stderr)
+        )
     });
-    let recorded = xtask_with(&[
-        "record",
-        "--server",
-        base_record,
-        "--job",
-        job,
-        "--page-size",
-        "30",
-        "--redact-ids",
-        "--out",
-        dir.to_str().unwrap(),
-    ], token);
+    let recorded = xtask_with(
+        &[
+            "record",
+            "--server",
+            base_record,
+            "--job",
+            job,
+            "--page-size",
+            "30",
+            "--redact-ids",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        token,
+    );
     let stderr = String::from_utf8_lossy(&recorded.stderr).into_owned();
     assert_eq!(code(&recorded), 0, "{stderr}");
     let offline = xtask(&["verify", "--format", "json", dir.to_str().unwrap()]);
@@ -508,16 +522,23 @@ fn recorded_walks_verify_offline_as_they_did_live() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for fault in [Fault::MalformedJson, Fault::UnknownStatus] {
         // Two fresh mocks with the same seed serve the same walk.
-        let (a, b) = (start_mock(&runtime, Some(fault)), start_mock(&runtime, Some(fault)));
+        let (a, b) = (
+            start_mock(&runtime, Some(fault)),
+            start_mock(&runtime, Some(fault)),
+        );
         let job = a.job_ids()[0].clone();
         assert_eq!(b.job_ids()[0], job);
         let dir = std::env::temp_dir().join(format!("xtask-rec-{fault}-{}", std::process::id()));
-        let (live, offline, stderr) = live_and_recorded(a.base_url(), b.base_url(), &job, &dir, false);
+        let (live, offline, stderr) =
+            live_and_recorded(a.base_url(), b.base_url(), &job, &dir, false);
         let rule = fault.rule().unwrap().id();
         assert!(live["rules"][rule].is_object(), "{fault}: {live}");
         assert_eq!(verdicts(&offline), verdicts(&live), "{fault}");
         assert_eq!(offline["errors"], live["errors"], "{fault}");
-        assert!(!stderr.contains(&job), "{fault}: a real id on stderr: {stderr}");
+        assert!(
+            !stderr.contains(&job),
+            "{fault}: a real id on stderr: {stderr}"
+        );
         runtime.block_on(a.shutdown()).unwrap();
         runtime.block_on(b.shutdown()).unwrap();
         std::fs::remove_dir_all(dir).ok();
@@ -569,16 +590,33 @@ fn record_keeps_bodies_byte_for_byte_and_replaces_every_host() {
     let dir = std::env::temp_dir().join(format!("xtask-rec-bytes-{}", std::process::id()));
     let (live, offline, stderr) = live_and_recorded(&base, &base, job, &dir, true);
     server.join().unwrap();
-    assert_eq!(verdicts(&live), [[("encoding".into(), String::new(), "error".into())]]);
-    assert_eq!(verdicts(&offline), verdicts(&live), "an encoding error stays one offline");
+    assert_eq!(
+        verdicts(&live),
+        [[("encoding".into(), String::new(), "error".into())]]
+    );
+    assert_eq!(
+        verdicts(&offline),
+        verdicts(&live),
+        "an encoding error stays one offline"
+    );
     let page = std::fs::read(dir.join("00000000-0000-4000-8000-000000000001.walk/page-0001.http"))
         .unwrap();
     assert!(page.contains(&0xff), "the invalid byte is kept");
     let text = String::from_utf8_lossy(&page);
-    for leak in ["vbo-internal", "corp.example", "127.0.0.1", "admin", "s3cret", job] {
+    for leak in [
+        "vbo-internal",
+        "corp.example",
+        "127.0.0.1",
+        "admin",
+        "s3cret",
+        job,
+    ] {
         assert!(!text.contains(leak), "{leak} in the capture: {text}");
     }
-    assert!(text.contains("https://vbo.example/v5/jobsessions/"), "{text}");
+    assert!(
+        text.contains("https://vbo.example/v5/jobsessions/"),
+        "{text}"
+    );
     assert!(!stderr.contains(job), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
