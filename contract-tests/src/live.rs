@@ -106,7 +106,9 @@ enum End {
     Failed,
 }
 
-/// Walks every page of `job_id`, adding one report entry per page.
+/// Walks every page of `job_id`, adding one report entry per page; the walk's closing findings
+/// go on its pages, and the transient faults the source absorbed meanwhile on the report. Runs
+/// inside a Tokio runtime with its time driver (the walk's time bound is a Tokio timeout).
 pub async fn walk_job<S: PageSource>(
     verifier: &Verifier<'_>,
     source: &S,
