@@ -290,6 +290,23 @@ mod tests {
     }
 
     #[test]
+    fn every_url_host_is_replaced_and_remembered_and_other_bytes_are_kept() {
+        let mut r = Redactor::new("https://127.0.0.1:4443", false);
+        let body = b"{\"a\":\"https:\\/\\/user:pw@vbo01.corp.local:4443\\/v5\",\"b\":\"vbo01.corp.local is \xff busy\",\"c\":\"xvbo01.corp.local\"}";
+        let out = r.apply_bytes(body);
+        assert_eq!(
+            out,
+            b"{\"a\":\"https:\\/\\/vbo.example\\/v5\",\"b\":\"vbo.example is \xff busy\",\"c\":\"xvbo01.corp.local\"}"
+        );
+        // Learned once, replaced later where it stands alone.
+        assert_eq!(r.apply("ask vbo01.corp.local."), "ask vbo.example.");
+        assert_eq!(
+            r.apply("127.0.0.1 and 1127.0.0.19"),
+            "vbo.example and 1127.0.0.19"
+        );
+    }
+
+    #[test]
     fn without_id_redaction_ids_stay() {
         let mut r = Redactor::new("http://127.0.0.1:8080", false);
         assert_eq!(
