@@ -275,6 +275,8 @@ async fn endless_full_pages_with_next_end_at_max_sessions() {
         &source,
         WalkPlan {
             max_sessions: 200,
+            // Only so that a regression fails instead of walking for an hour.
+            max_time: Duration::from_secs(30),
             ..plan(50)
         },
     )
@@ -324,6 +326,8 @@ async fn endless_slow_pages_end_at_max_walk_time() {
         &Source::new(&server),
         WalkPlan {
             max_time: Duration::from_secs(1),
+            // Only so that a regression fails instead of walking for an hour.
+            max_sessions: 1000,
             ..plan(10)
         },
     )
