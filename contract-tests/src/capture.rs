@@ -1,6 +1,7 @@
 //! Capturing a live walk as fixtures: each page becomes an `.http` file (request line, status,
-//! content type, body) that `verify` reads offline later. Host names are replaced, ids can be
-//! redacted consistently, and no request header (so no token) is ever written.
+//! content type, location, body) that `verify` reads offline later. Every host name is
+//! replaced, ids can be redacted consistently, bodies are kept byte for byte (an `encoding`
+//! error live stays one offline), and no request header (so no token) is ever written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,10 +11,14 @@ use crate::live::RawPage;
 /// The host name recorded files use instead of the real one.
 pub const REDACTED_HOST: &str = "vbo.example";
 
-/// Rewrites captured text: the server's host becomes [`REDACTED_HOST`], and with id redaction
-/// every uuid becomes a stable stand-in (the same id always maps to the same stand-in).
+/// Rewrites captured bytes: the authority (user, host, port) of every absolute URL becomes
+/// [`REDACTED_HOST`], and so does every host name seen so far (the one the user typed and
+/// every one an URL named) wherever it stands on its own; with id redaction every uuid becomes a
+/// stable stand-in (the same id always maps to the same stand-in). Only ASCII is rewritten:
+/// other bytes, valid UTF-8 or not, are kept as they are.
 #[derive(Debug, Default)]
 pub struct Redactor {
+    /// Host names to replace where they stand alone, longest first.
     hosts: Vec<String>,
     redact_ids: bool,
     ids: HashMap<String, String>,
@@ -22,29 +27,62 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for a server reached at `base_url`.
     pub fn new(base_url: &str, redact_ids: bool) -> Self {
-        let host = base_url
-            .split("://")
-            .nth(1)
-            .unwrap_or(base_url)
+        let mut redactor = Self {
+            redact_ids,
+            ..Self::default()
+        };
+        let authority = base_url
+            .split_once("://")
+            .map_or(base_url, |(_, rest)| rest)
             .split(['/', '?', '#'])
             .next()
             .unwrap_or_default();
-        let bare = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        let mut hosts = vec![host.to_owned(), bare.to_owned()];
-        hosts.retain(|h| !h.is_empty());
-        hosts.dedup();
-        Self {
-            hosts,
-            redact_ids,
-            ids: HashMap::new(),
+        redactor.learn_host(authority);
+        redactor
+    }
+
+    /// Remembers the host of `authority` (`user@host:port`) to replace wherever it appears.
+    fn learn_host(&mut self, authority: &str) {
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = if host.starts_with('[') {
+            // An IPv6 literal keeps its colons: `[::1]:4443`.
+            host.split_once(']').map_or(host, |(h, _)| &h[1..])
+        } else {
+            host.rsplit_once(':').map_or(host, |(h, _)| h)
+        };
+        if host.is_empty()
+            || host.eq_ignore_ascii_case(REDACTED_HOST)
+            || self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+        {
+            return;
+        }
+        self.hosts.push(host.to_owned());
+        self.hosts.sort_by_key(|h| std::cmp::Reverse(h.len()));
+    }
+
+    /// Learns the host of every absolute URL in `bytes`.
+    pub fn learn(&mut self, bytes: &[u8]) {
+        for (start, end) in authorities(bytes) {
+            if let Ok(authority) = std::str::from_utf8(&bytes[start..end]) {
+                self.learn_host(authority);
+            }
         }
     }
 
     /// The redacted form of `text`.
     pub fn apply(&mut self, text: &str) -> String {
-        let mut out = text.to_owned();
+        let bytes = self.apply_bytes(text.as_bytes());
+        // Only ASCII runs were replaced by ASCII, so UTF-8 stays UTF-8.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// The redacted form of `bytes` (learning the hosts of its URLs first).
+    pub fn apply_bytes(&mut self, bytes: &[u8]) -> Vec<u8> {
+        self.learn(bytes);
+        let mut out = replace_authorities(bytes);
         for host in &self.hosts {
-            out = out.replace(host.as_str(), REDACTED_HOST);
+            out = replace_host(&out, host.as_bytes());
         }
         if self.redact_ids {
             out = self.replace_uuids(&out);
@@ -64,26 +102,117 @@ impl Redactor {
             .clone()
     }
 
-    fn replace_uuids(&mut self, text: &str) -> String {
-        let bytes = text.as_bytes();
-        let mut out = String::with_capacity(text.len());
+    fn replace_uuids(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
         while i < bytes.len() {
             if i + 36 <= bytes.len()
                 && is_uuid(&bytes[i..i + 36])
                 && (i == 0 || !bytes[i - 1].is_ascii_hexdigit())
+                && bytes.get(i + 36).is_none_or(|b| !b.is_ascii_hexdigit())
             {
-                let id = &text[i..i + 36];
-                out.push_str(&self.id(id));
+                let id = std::str::from_utf8(&bytes[i..i + 36]).expect("a uuid is ASCII");
+                out.extend_from_slice(self.id(id).as_bytes());
                 i += 36;
             } else {
-                let ch = text[i..].chars().next().expect("inside the string");
-                out.push(ch);
-                i += ch.len_utf8();
+                out.push(bytes[i]);
+                i += 1;
             }
         }
         out
     }
+}
+
+/// Where the authorities of absolute URLs (`scheme://authority`, also JSON's `scheme:\/\/`)
+/// start and end in `bytes`.
+fn authorities(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let skip = if bytes[i..].starts_with(b"://") {
+            3
+        } else if bytes[i..].starts_with(b":\\/\\/") {
+            5
+        } else {
+            i += 1;
+            continue;
+        };
+        // A scheme ends right before the colon: at least one letter.
+        if i == 0 || !bytes[i - 1].is_ascii_alphanumeric() {
+            i += skip;
+            continue;
+        }
+        let start = i + skip;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| {
+                !(b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'.' | b'-'
+                            | b'_'
+                            | b':'
+                            | b'@'
+                            | b'['
+                            | b']'
+                            | b'%'
+                            | b'~'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'+'
+                            | b'='
+                            | b'*'
+                            | b','
+                            | b';'
+                    ))
+            })
+            .map_or(bytes.len(), |n| start + n);
+        if end > start {
+            found.push((start, end));
+        }
+        i = end.max(start);
+    }
+    found
+}
+
+fn replace_authorities(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for (start, end) in authorities(bytes) {
+        out.extend_from_slice(&bytes[at..start]);
+        out.extend_from_slice(REDACTED_HOST.as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
+/// Replaces `host` (ASCII case ignored) where it stands on its own: not inside a longer name.
+fn replace_host(bytes: &[u8], host: &[u8]) -> Vec<u8> {
+    let part = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = i + host.len();
+        let here = end <= bytes.len()
+            && bytes[i..end].eq_ignore_ascii_case(host)
+            && (i == 0 || !(part(bytes[i - 1]) || bytes[i - 1] == b'.'))
+            && match bytes.get(end) {
+                None => true,
+                // `vbo01.corp.local` is not `vbo01`, but `vbo01.` ends a sentence.
+                Some(b'.') => bytes.get(end + 1).is_none_or(|&b| !part(b)),
+                Some(&b) => !part(b),
+            };
+        if here {
+            out.extend_from_slice(REDACTED_HOST.as_bytes());
+            i = end;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn is_uuid(b: &[u8]) -> bool {
@@ -91,6 +220,11 @@ fn is_uuid(b: &[u8]) -> bool {
         8 | 13 | 18 | 23 => *c == b'-',
         _ => c.is_ascii_hexdigit(),
     })
+}
+
+/// A header value on one line of the capture: a line break in it would forge more headers.
+fn one_line(value: &str) -> String {
+    value.replace(['\r', '\n'], " ")
 }
 
 /// Writes one captured page as `dir/page-NNNN.http`; returns the file written.
@@ -101,21 +235,40 @@ pub fn write_page(
     redactor: &mut Redactor,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
+    // Hosts named anywhere in the response are replaced everywhere in it, headers included.
+    redactor.learn(raw.url.as_bytes());
+    if let Some(location) = &raw.location {
+        redactor.learn(location.as_bytes());
+    }
+    redactor.learn(&raw.body);
     let target = raw
         .url
         .split("://")
         .nth(1)
         .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
         .unwrap_or(&raw.url);
-    let body = String::from_utf8_lossy(&raw.body);
-    let mut text = format!("GET {}\nHTTP/1.1 {}\n", redactor.apply(target), raw.status);
+    let mut text = format!(
+        "GET {}\nHTTP/1.1 {}\n",
+        one_line(&redactor.apply(target)),
+        raw.status
+    );
     if let Some(content_type) = &raw.content_type {
-        text.push_str(&format!("Content-Type: {content_type}\n"));
+        text.push_str(&format!(
+            "Content-Type: {}\n",
+            one_line(&redactor.apply(content_type))
+        ));
+    }
+    if let Some(location) = &raw.location {
+        text.push_str(&format!(
+            "Location: {}\n",
+            one_line(&redactor.apply(location))
+        ));
     }
     text.push('\n');
-    text.push_str(&redactor.apply(&body));
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(&redactor.apply_bytes(&raw.body));
     let path = dir.join(format!("page-{number:04}.http"));
-    std::fs::write(&path, text)?;
+    std::fs::write(&path, bytes)?;
     Ok(path)
 }
 
@@ -134,6 +287,23 @@ mod tests {
             "https://vbo.example/v5/jobs/00000000-0000-4000-8000-000000000001 x"
         );
         assert_eq!(b, "/v5/jobsessions/00000000-0000-4000-8000-000000000001");
+    }
+
+    #[test]
+    fn every_url_host_is_replaced_and_remembered_and_other_bytes_are_kept() {
+        let mut r = Redactor::new("https://127.0.0.1:4443", false);
+        let body = b"{\"a\":\"https:\\/\\/user:pw@vbo01.corp.local:4443\\/v5\",\"b\":\"vbo01.corp.local is \xff busy\",\"c\":\"xvbo01.corp.local\"}";
+        let out = r.apply_bytes(body);
+        assert_eq!(
+            out,
+            b"{\"a\":\"https:\\/\\/vbo.example\\/v5\",\"b\":\"vbo.example is \xff busy\",\"c\":\"xvbo01.corp.local\"}"
+        );
+        // Learned once, replaced later where it stands alone.
+        assert_eq!(r.apply("ask vbo01.corp.local."), "ask vbo.example.");
+        assert_eq!(
+            r.apply("127.0.0.1 and 1127.0.0.19"),
+            "vbo.example and 1127.0.0.19"
+        );
     }
 
     #[test]

@@ -108,6 +108,7 @@ rules! {
     Encoding = "encoding", Error, "The body is UTF-8.";
     ContentType = "content-type", Error, "The Content-Type is application/json, with an optional utf-8 charset.";
     Status = "status", Error, "The response status is 200; any other status is reported with the server's message.";
+    Redirect = "redirect", Error, "The response is not a redirect (3xx); one is reported with its status and `Location`, never followed, and the walk of that job ends.";
     ResultsOverLimit = "results-over-limit", Error, "A page holds no more than `limit` sessions.";
     EchoMismatch = "echo-mismatch", Error, "The page's `offset` and `limit` echo the request's.";
     EndBeforeCreation = "end-before-creation", Error, "A session's `endTime` is not before its `creationTime`.";
@@ -119,6 +120,9 @@ rules! {
     NextOnShortPage = "next-on-short-page", Error, "In a walk, a page shorter than `limit` has no `_links.next` (a lone page is not judged: the seed example is one, elided).";
     MissingNext = "missing-next", Error, "A page followed by more pages has `_links.next`.";
     NextOnLastPage = "next-on-last-page", Error, "The last page of a finished walk has no `_links.next`.";
+    PageLoop = "page-loop", Error, "A page of a walk brings at least one session not seen before in the walk (a page of repeats is a loop, e.g. the same page or A, B, A, B forever; the walk ends).";
+    CollectionShifted = "collection-shifted", Warning, "The collection moved during the walk: pages started with the sessions that ended the page before (new sessions pushed them down); reported once per walk with the count.";
+    WalkBound = "walk-bound", Warning, "A walk ends within its bounds (`--max-sessions`, `--max-walk-time`, one million pages); a walk cut short by one is reported and its completion rules are not judged.";
     NextLeavesCollection = "next-leaves-collection", Warning, "`_links.next` stays in the job's own collection (the seed's example does not, so this is a warning).";
     NumericString = "numeric-string", Warning, "A statistic is a JSON integer, not a string of digits (the seed's table form, tolerated).";
 }

@@ -145,9 +145,19 @@ pub fn mutate(
         Mutation::DuplicateIdAcrossPages => {
             let mut candidates = Vec::new();
             for (q, page) in pages.iter().enumerate() {
+                // A page whose every session repeats is a loop (`page-loop`), not a duplicate.
+                if results(page).len() < 2 {
+                    continue;
+                }
                 for i in 0..results(page).len() {
                     for (p, earlier) in pages.iter().enumerate().take(q) {
+                        let last = results(earlier).len().saturating_sub(1);
                         for k in 0..results(earlier).len() {
+                            // The previous page's last id opening this page is the shape of a
+                            // moving collection (`collection-shifted`) when the times agree.
+                            if p + 1 == q && i == 0 && k == last {
+                                continue;
+                            }
                             candidates.push((q, i, p, k));
                         }
                     }

@@ -415,6 +415,7 @@ fn verify_one(
                 request: Request::default(),
                 status: 200,
                 content_type: None,
+                location: None,
                 recorded_headers: false,
                 body: bytes,
             },
@@ -429,6 +430,7 @@ fn verify_one(
             (true, Some(value)) => ContentType::Value(value),
         },
         body: capture.body,
+        location: capture.location,
     };
     let mut verdict = match walk {
         Some(walk) => verifier.verify_in_walk(&response, &capture.request, walk),
@@ -442,7 +444,10 @@ fn verify_one(
     };
     if is_http {
         for finding in &mut verdict.findings {
-            if matches!(finding.rule, Rule::Status | Rule::ContentType) {
+            if matches!(
+                finding.rule,
+                Rule::Status | Rule::ContentType | Rule::Redirect
+            ) {
                 // About the status line or a header, not the body.
                 finding.position = None;
                 finding.snippet = None;
@@ -503,6 +508,7 @@ struct Capture<'b> {
     request: Request,
     status: u16,
     content_type: Option<&'b str>,
+    location: Option<&'b str>,
     recorded_headers: bool,
     body: &'b [u8],
 }
@@ -512,6 +518,7 @@ struct Capture<'b> {
 fn parse_http(bytes: &[u8]) -> Result<(Capture<'_>, usize), String> {
     let mut request = Request::default();
     let mut content_type = None;
+    let mut location = None;
     let mut status = None;
     let mut offset = 0usize;
     let mut line_number = 0usize;
@@ -547,12 +554,15 @@ fn parse_http(bytes: &[u8]) -> Result<(Capture<'_>, usize), String> {
             .ok_or_else(|| format!("line {line_number} is not a header: {line:?}"))?;
         if name.trim().eq_ignore_ascii_case("content-type") {
             content_type = Some(value.trim());
+        } else if name.trim().eq_ignore_ascii_case("location") {
+            location = Some(value.trim());
         }
     }
     let capture = Capture {
         request,
         status: status.unwrap_or(200),
         content_type,
+        location,
         recorded_headers: true,
         body: &bytes[offset..],
     };

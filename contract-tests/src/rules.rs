@@ -2,6 +2,7 @@
 //! of one walk must satisfy together (`Walk`). Each finding carries its rule's stable id.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::DateTime;
 use serde_json::Value;
@@ -31,27 +32,49 @@ pub struct PageFacts {
     pub ids: Vec<Option<String>>,
     /// Whether the page has `_links.next`.
     pub has_next: bool,
+    /// A hash of each session's `creationTime` text, in order (`None` where it is not a
+    /// string): with the id it tells the same session served twice from a different one that
+    /// took its id.
+    pub created: Vec<Option<u64>>,
 }
 
 impl PageFacts {
     /// Reads the facts from a parsed page.
     pub fn of(page: &Value) -> Self {
-        let ids = page
+        let items = page
             .get("results")
             .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|s| s.get("id").and_then(Value::as_str).map(str::to_owned))
-                    .collect()
-            })
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let text =
+            |s: &'_ Value, name: &str| s.get(name).and_then(Value::as_str).map(str::to_owned);
         Self {
             offset: page.get("offset").and_then(Value::as_u64),
             limit: page.get("limit").and_then(Value::as_u64),
-            ids,
+            ids: items.iter().map(|s| text(s, "id")).collect(),
             has_next: page.pointer("/_links/next").is_some_and(|n| !n.is_null()),
+            created: items
+                .iter()
+                .map(|s| {
+                    s.get("creationTime").and_then(Value::as_str).map(|t| {
+                        let mut hasher = DefaultHasher::new();
+                        t.hash(&mut hasher);
+                        hasher.finish()
+                    })
+                })
+                .collect(),
         }
+    }
+
+    /// Whether session `i` of this page and session `j` of `other` are the same session served
+    /// twice: the same id (without regard to case, D15) and the same `creationTime`.
+    fn same_session(&self, i: usize, other: &PageFacts, j: usize) -> bool {
+        let ids = matches!((&self.ids[i], &other.ids[j]), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+        let created = matches!(
+            (self.created.get(i), other.created.get(j)),
+            (Some(Some(a)), Some(Some(b))) if a == b
+        );
+        ids && created
     }
 
     /// Number of sessions on the page.
@@ -256,6 +279,23 @@ fn link_href<'v>(session: &'v Value, name: &str) -> Option<&'v str> {
     session.get("_links")?.get(name)?.get("href")?.as_str()
 }
 
+/// The finding for a redirect (a 3xx): its status and where it points, never followed. With
+/// `masked`, the target's host and path stay out of the message.
+pub fn redirect(status: u16, location: Option<&str>, masked: bool) -> Finding {
+    let target = match location {
+        None => "with no Location header".to_owned(),
+        Some(_) if masked => "to a Location (masked)".to_owned(),
+        Some(location) => format!("to {location}"),
+    };
+    Finding::new(
+        Rule::Redirect,
+        "",
+        format!(
+            "the server answered {status}, a redirect {target}; the verifier does not follow it (the page and the credentials stay with the origin asked), so this job's walk ends here"
+        ),
+    )
+}
+
 fn short_page_with_next(page: &PageFacts, number: usize, pointer: &str) -> Finding {
     Finding::new(
         Rule::NextOnShortPage,
@@ -268,13 +308,44 @@ fn short_page_with_next(page: &PageFacts, number: usize, pointer: &str) -> Findi
     )
 }
 
-/// The state the walk rules keep across the pages of one job: seen ids and the expected offset.
+/// A session that repeated the tail of the page before it (a shift, while the walk was going).
+#[derive(Debug, Clone)]
+struct Repeat {
+    page: usize,
+    index: usize,
+    first_page: usize,
+    id: String,
+}
+
+/// At most this many repeats are kept in detail; the count goes on past it.
+const REPEAT_DETAIL: usize = 10_000;
+
+/// What a last look at the first page of a collection found, after a walk saw it shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growth {
+    /// Not looked (offline input), or the look failed: a shift cannot be confirmed.
+    Unknown,
+    /// This many sessions the walk never saw now head the collection.
+    New(u64),
+    /// The first page holds only sessions the walk never saw: at least this many are new.
+    AtLeast(u64),
+}
+
+/// The state the walk rules keep across the pages of one job: seen ids, the expected offset,
+/// the repeats a moving collection caused, and whether the walk ran into a loop.
 #[derive(Debug, Default)]
 pub struct Walk {
     seen: SeenIds,
     previous: Option<PageFacts>,
     pages: usize,
     start_offset: Option<u64>,
+    /// Sessions that opened a page by repeating the tail of the page before (a shift).
+    repeats: u64,
+    repeat_detail: Vec<Repeat>,
+    /// The page on which the walk ran into a loop.
+    looped: Option<usize>,
+    /// The last page could not be read as a page, so the walk's end is not judged.
+    interrupted: bool,
 }
 
 impl Walk {
@@ -291,9 +362,43 @@ impl Walk {
         self.pages
     }
 
+    /// Whether a page of repeats showed the server is looping; the walk should end.
+    pub fn looped(&self) -> bool {
+        self.looped.is_some()
+    }
+
+    /// Sessions that repeated the previous page's tail (the collection moved during the walk).
+    pub fn repeats(&self) -> u64 {
+        self.repeats
+    }
+
+    /// Records that a response of the walk could not be read as a page (an error status, not
+    /// JSON): whether the walk ended where it should cannot be judged unless a page follows.
+    pub fn interrupt(&mut self) {
+        self.interrupted = true;
+    }
+
+    /// How many sessions heading `first_page` (ids in order) the walk never saw: a last look at
+    /// the first page after a shift, to tell a growing collection from a server repeating itself.
+    pub fn growth(&self, first_page: &[Option<String>]) -> Growth {
+        let new = first_page
+            .iter()
+            .take_while(|id| {
+                id.as_deref()
+                    .is_none_or(|id| self.seen.first_page(id).is_none())
+            })
+            .count() as u64;
+        if new == first_page.len() as u64 && new > 0 {
+            Growth::AtLeast(new)
+        } else {
+            Growth::New(new)
+        }
+    }
+
     /// Checks the next page of the walk against the pages before it.
     pub fn push(&mut self, facts: PageFacts, out: &mut Vec<Finding>) {
         let page_number = self.pages + 1;
+        self.interrupted = false;
         match &self.previous {
             None => {
                 if let (Some(want), Some(got)) = (self.start_offset, facts.offset)
@@ -349,17 +454,62 @@ impl Walk {
                 }
             }
         }
+        // Only a full page can be followed by a shifted one: after a short page the walk is over.
+        let run = match &self.previous {
+            Some(prev) if !prev.is_short() => shifted_run(prev, &facts),
+            _ => 0,
+        };
+        let all_seen = facts.count() > 0
+            && facts.ids.iter().all(|id| {
+                id.as_deref()
+                    .is_some_and(|id| self.seen.first_page(id).is_some())
+            });
+        // A short page made only of the previous page's tail is the end of a moving collection.
+        let moving_end = run == facts.count() && facts.is_short();
+        if all_seen && !moving_end {
+            let first = facts
+                .ids
+                .iter()
+                .flatten()
+                .filter_map(|id| self.seen.first_page(id))
+                .min()
+                .unwrap_or_default();
+            let same = if run == facts.count() {
+                " (it repeats page {prev}; a collection growing by a whole page between two requests looks the same, and a walk cannot get past it either)"
+                    .replace("{prev}", &(page_number - 1).to_string())
+            } else {
+                String::new()
+            };
+            out.push(Finding::new(
+                Rule::PageLoop,
+                "/results",
+                format!(
+                    "every session on page {page_number} ({}) already appeared earlier in this walk, the first on page {first}: the server is serving pages it served before{same}; the walk ends here",
+                    facts.count()
+                ),
+            ));
+            self.looped = Some(page_number);
+            self.pages = page_number;
+            self.previous = Some(facts);
+            return;
+        }
         for (i, id) in facts.ids.iter().enumerate() {
             let Some(id) = id else { continue };
             match self.seen.first_page_or_insert(id, page_number) {
-                Some(first_page) if first_page != page_number => out.push(Finding::new(
-                    Rule::DuplicateSessionId,
-                    format!("/results/{i}/id"),
-                    format!(
-                        "session id {} already appeared on page {first_page} of this walk",
-                        payload(id)
-                    ),
-                )),
+                Some(first_page) if i < run => {
+                    self.repeats += 1;
+                    if self.repeat_detail.len() < REPEAT_DETAIL {
+                        self.repeat_detail.push(Repeat {
+                            page: page_number,
+                            index: i,
+                            first_page,
+                            id: id.clone(),
+                        });
+                    }
+                }
+                Some(first_page) if first_page != page_number => {
+                    out.push(duplicate_across_pages(id, i, first_page))
+                }
                 _ => {}
             }
         }
@@ -367,8 +517,88 @@ impl Walk {
         self.previous = Some(facts);
     }
 
-    /// Closes the walk: the last page must not promise more. Findings point into the last page.
+    /// Closes the walk: the shift summary, then (unless the walk looped or ended on an
+    /// unreadable page) the last page must not promise more. Findings point into the last page.
     pub fn finish(&self, out: &mut Vec<Finding>) {
+        for (_, finding) in self.close(Growth::Unknown, true) {
+            out.push(finding);
+        }
+    }
+
+    /// The walk's closing findings, each with the page (from 1) it belongs on. `growth` is what a
+    /// last look at the first page found (a shift it explains is one `collection-shifted`
+    /// warning; repeats it cannot explain are `duplicate-session-id` errors where they sit);
+    /// `complete` is false when the walk was stopped on purpose, so its end is not judged.
+    pub fn close(&self, growth: Growth, complete: bool) -> Vec<(usize, Finding)> {
+        let mut out = Vec::new();
+        if self.repeats > 0 {
+            let explained = match growth {
+                Growth::Unknown | Growth::AtLeast(_) => true,
+                Growth::New(new) => new >= self.repeats,
+            };
+            if explained {
+                out.push((self.pages, self.shift_warning(growth)));
+            } else {
+                for r in &self.repeat_detail {
+                    let mut finding = duplicate_across_pages(&r.id, r.index, r.first_page);
+                    finding.message.push_str(&format!(
+                        " (it opened page {} as a repeat of the page before, but a last look at the first page found only {} new sessions for {} repeats, so the collection did not move that much)",
+                        r.page,
+                        match growth {
+                            Growth::New(n) => n,
+                            _ => 0,
+                        },
+                        self.repeats
+                    ));
+                    out.push((r.page, finding));
+                }
+                let hidden = self.repeats - self.repeat_detail.len() as u64;
+                if hidden > 0 {
+                    out.push((
+                        self.pages,
+                        Finding::new(
+                            Rule::DuplicateSessionId,
+                            "",
+                            format!("{hidden} more sessions repeated the tail of the page before them (not listed one by one)"),
+                        ),
+                    ));
+                }
+            }
+        }
+        if complete && self.looped.is_none() && !self.interrupted {
+            let mut last = Vec::new();
+            self.completion(&mut last);
+            out.extend(last.into_iter().map(|f| (self.pages, f)));
+        }
+        out
+    }
+
+    fn shift_warning(&self, growth: Growth) -> Finding {
+        let first = self.repeat_detail.first().map_or(0, |r| r.page);
+        let look = match growth {
+            Growth::Unknown => {
+                "; not confirmed: a recording cannot look at the first page again".to_owned()
+            }
+            Growth::New(n) => {
+                format!("; a last look at the first page found {n} sessions the walk had not seen")
+            }
+            Growth::AtLeast(n) => format!(
+                "; a last look at the first page found at least {n} sessions the walk had not seen"
+            ),
+        };
+        Finding::new(
+            Rule::CollectionShifted,
+            "",
+            format!(
+                "the collection moved during the walk: {} session{} opened a page by repeating the end of the page before (first on page {first}), as happens when new sessions start while a walk pages by offset; each was counted once{look}",
+                self.repeats,
+                if self.repeats == 1 { "" } else { "s" }
+            ),
+        )
+    }
+
+    /// The last page must not promise more.
+    fn completion(&self, out: &mut Vec<Finding>) {
         let Some(last) = &self.previous else { return };
         if last.has_next && last.is_short() {
             // A lone page is not judged (README): the seed example is one, elided.
@@ -388,9 +618,282 @@ impl Walk {
     }
 }
 
+fn duplicate_across_pages(id: &str, index: usize, first_page: usize) -> Finding {
+    Finding::new(
+        Rule::DuplicateSessionId,
+        format!("/results/{index}/id"),
+        format!(
+            "session id {} already appeared on page {first_page} of this walk",
+            payload(id)
+        ),
+    )
+}
+
+/// The length of the run that opens `next` and repeats, in order, the tail of `prev` (the same
+/// sessions, pushed down by new ones); 0 when there is none.
+fn shifted_run(prev: &PageFacts, next: &PageFacts) -> usize {
+    let len = prev.count();
+    // Longest run first; the head of `next` must match where the run starts in `prev`.
+    (len.saturating_sub(next.count())..len)
+        .find(|&start| (0..len - start).all(|k| prev.same_session(start + k, next, k)))
+        .map_or(0, |start| len - start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page of sessions named by number (session `n` was created `n` minutes before a fixed
+    /// time, so lists are newest first); `created` overrides a session's creation minute.
+    fn facts(offset: u64, limit: u64, ids: &[u64], next: bool) -> PageFacts {
+        facts_created(offset, limit, ids, &|n| n, next)
+    }
+
+    fn facts_created(
+        offset: u64,
+        limit: u64,
+        ids: &[u64],
+        created: &dyn Fn(u64) -> u64,
+        next: bool,
+    ) -> PageFacts {
+        let page = serde_json::json!({
+            "offset": offset,
+            "limit": limit,
+            "results": ids.iter().map(|&n| serde_json::json!({
+                "id": format!("6a3fa2fb-3a77-4d99-8b5d-{n:012x}"),
+                "creationTime": format!("2020-12-13T{:02}:{:02}:00Z", 23 - created(n) / 60 % 24, 59 - created(n) % 60),
+            })).collect::<Vec<_>>(),
+            "_links": if next { serde_json::json!({"next": {"href": "/v5/Jobs/j/JobSessions"}}) } else { serde_json::json!({}) },
+        });
+        PageFacts::of(&page)
+    }
+
+    fn walk(pages: Vec<PageFacts>) -> (Walk, Vec<Vec<Finding>>) {
+        let mut walk = Walk::new(Some(0));
+        let mut out = Vec::new();
+        for page in pages {
+            let mut findings = Vec::new();
+            walk.push(page, &mut findings);
+            out.push(findings);
+        }
+        (walk, out)
+    }
+
+    fn rules(findings: &[Finding]) -> Vec<(&'static str, &str)> {
+        findings
+            .iter()
+            .map(|f| (f.rule.id(), f.pointer.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_shift_by_one_is_counted_not_reported_as_duplicates() {
+        // Page 2 opens with session 2, which ended page 1: one new session pushed it down.
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[2, 3, 4], true),
+            facts(6, 3, &[4, 5], false),
+        ]);
+        assert!(pages.iter().all(Vec::is_empty), "{pages:?}");
+        assert_eq!(walk.repeats(), 2);
+        assert!(!walk.looped());
+        let closed = walk.close(Growth::New(2), true);
+        assert_eq!(closed.len(), 1, "{closed:?}");
+        assert_eq!(closed[0].0, 3);
+        assert_eq!(closed[0].1.rule, Rule::CollectionShifted);
+        assert!(
+            closed[0].1.message.contains("2 sessions"),
+            "{}",
+            closed[0].1.message
+        );
+        // Offline, where no last look is possible, the same walk is one warning too.
+        let mut finished = Vec::new();
+        walk.finish(&mut finished);
+        assert_eq!(rules(&finished), [("collection-shifted", "")]);
+    }
+
+    #[test]
+    fn repeats_a_last_look_cannot_explain_are_duplicates_where_they_sit() {
+        let (walk, _) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[2, 3, 4], true),
+            facts(6, 3, &[4, 5], false),
+        ]);
+        // The first page did not change: nothing new pushed the sessions down.
+        let first = facts(0, 3, &[0, 1, 2], true).ids;
+        assert_eq!(walk.growth(&first), Growth::New(0));
+        let closed = walk.close(walk.growth(&first), true);
+        let placed: Vec<(usize, &str, &str)> = closed
+            .iter()
+            .map(|(page, f)| (*page, f.rule.id(), f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                (2, "duplicate-session-id", "/results/0/id"),
+                (3, "duplicate-session-id", "/results/0/id")
+            ]
+        );
+        // One new session explains one repeat, not two.
+        let grown = facts(0, 3, &[99, 0, 1], true).ids;
+        assert_eq!(walk.growth(&grown), Growth::New(1));
+        assert!(
+            walk.close(Growth::New(1), true)
+                .iter()
+                .all(|(_, f)| f.rule == Rule::DuplicateSessionId)
+        );
+        // A first page of nothing but new sessions: at least a page of growth, explained.
+        let all_new = facts(0, 3, &[97, 98, 99], true).ids;
+        assert_eq!(walk.growth(&all_new), Growth::AtLeast(3));
+        assert_eq!(
+            rules(
+                &walk
+                    .close(Growth::AtLeast(3), true)
+                    .into_iter()
+                    .map(|(_, f)| f)
+                    .collect::<Vec<_>>()
+            ),
+            [("collection-shifted", "")]
+        );
+    }
+
+    #[test]
+    fn the_same_id_with_another_creation_time_is_a_duplicate_not_a_shift() {
+        // Session 2's id reused by a different session (another creation time) at the head.
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts_created(3, 3, &[2, 3, 4], &|n| if n == 2 { 500 } else { n }, true),
+        ]);
+        assert_eq!(
+            rules(&pages[1]),
+            [("duplicate-session-id", "/results/0/id")]
+        );
+        assert_eq!(walk.repeats(), 0);
+    }
+
+    #[test]
+    fn a_duplicate_past_the_shifted_run_stays_an_error() {
+        let (walk, pages) = walk(vec![
+            facts(0, 4, &[0, 1, 2, 3], true),
+            // 3 repeats the tail (a shift); 1 in the middle does not.
+            facts(4, 4, &[3, 4, 1, 5], false),
+        ]);
+        assert_eq!(
+            rules(&pages[1]),
+            [("duplicate-session-id", "/results/2/id")]
+        );
+        assert_eq!(walk.repeats(), 1);
+    }
+
+    #[test]
+    fn a_run_out_of_order_is_not_a_shift() {
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[2, 1, 5], false),
+        ]);
+        assert_eq!(
+            rules(&pages[1]),
+            [("duplicate-session-id", "/results/1/id")],
+            "2 alone is the tail; 1 after it is not"
+        );
+        assert_eq!(walk.repeats(), 1);
+    }
+
+    #[test]
+    fn the_same_full_page_again_is_a_loop_and_the_walk_ends() {
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[0, 1, 2], true),
+        ]);
+        assert_eq!(rules(&pages[1]), [("page-loop", "/results")]);
+        assert!(
+            pages[1][0].message.contains("repeats page 1"),
+            "{}",
+            pages[1][0].message
+        );
+        assert!(walk.looped());
+        // No completion judgement after a loop: its next link is not the server's last word.
+        assert!(walk.close(Growth::Unknown, true).is_empty());
+    }
+
+    #[test]
+    fn alternating_pages_are_a_loop_on_the_first_repeat() {
+        let a = || facts(0, 2, &[0, 1], true);
+        let b = || facts(2, 2, &[2, 3], true);
+        let (walk, pages) = walk(vec![a(), b(), facts(4, 2, &[0, 1], true)]);
+        assert!(pages[0].is_empty() && pages[1].is_empty());
+        assert_eq!(rules(&pages[2]), [("page-loop", "/results")]);
+        assert!(
+            pages[2][0].message.contains("the first on page 1"),
+            "{}",
+            pages[2][0].message
+        );
+        assert!(walk.looped());
+    }
+
+    #[test]
+    fn a_short_last_page_made_only_of_the_previous_tail_ends_a_moving_walk() {
+        // Two sessions started: the last page holds only what ended the page before.
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[1, 2], false),
+        ]);
+        assert!(pages[1].is_empty(), "{pages:?}");
+        assert!(!walk.looped());
+        assert_eq!(walk.repeats(), 2);
+        let closed: Vec<Finding> = walk
+            .close(Growth::New(2), true)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        assert_eq!(rules(&closed), [("collection-shifted", "")]);
+    }
+
+    #[test]
+    fn a_short_page_of_earlier_sessions_that_is_not_the_tail_is_a_loop() {
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[0, 1], false),
+        ]);
+        assert_eq!(rules(&pages[1]), [("page-loop", "/results")]);
+        assert!(walk.looped());
+    }
+
+    #[test]
+    fn after_a_short_page_no_shift_is_assumed() {
+        // A short page should have been the last; a following page repeating it is a duplicate.
+        let (walk, pages) = walk(vec![
+            facts(0, 3, &[0, 1], false),
+            facts(3, 3, &[1, 7], false),
+        ]);
+        assert!(rules(&pages[1]).contains(&("duplicate-session-id", "/results/0/id")));
+        assert_eq!(walk.repeats(), 0);
+    }
+
+    #[test]
+    fn an_unreadable_last_page_leaves_the_end_unjudged_until_a_page_follows() {
+        let mut walk = Walk::new(Some(0));
+        let mut out = Vec::new();
+        walk.push(facts(0, 2, &[0, 1], true), &mut out);
+        walk.interrupt();
+        assert!(walk.close(Growth::Unknown, true).is_empty());
+        walk.push(facts(2, 2, &[2, 3], true), &mut out);
+        let closed = walk.close(Growth::Unknown, true);
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].1.rule, Rule::NextOnLastPage);
+        // Stopped on purpose: not judged either.
+        assert!(walk.close(Growth::Unknown, false).is_empty());
+    }
+
+    #[test]
+    fn redirects_name_status_and_location_unless_masked() {
+        let f = redirect(307, Some("https://elsewhere.example/v5/x"), false);
+        assert_eq!(f.rule, Rule::Redirect);
+        assert!(f.message.contains("307") && f.message.contains("https://elsewhere.example/v5/x"));
+        let masked = redirect(301, Some("https://elsewhere.example/v5/x"), true);
+        assert!(masked.message.contains("301") && !masked.message.contains("elsewhere"));
+        assert!(redirect(302, None, false).message.contains("no Location"));
+    }
 
     #[test]
     fn collection_paths_are_recognised_absolute_and_relative() {

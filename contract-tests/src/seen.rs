@@ -24,6 +24,19 @@ pub struct SeenIds {
 }
 
 impl SeenIds {
+    /// The page `id` first appeared on, if it was seen; records nothing.
+    pub fn first_page(&self, id: &str) -> Option<usize> {
+        let Some(key) = parse_uuid(id) else {
+            return self.other.get(&id.to_ascii_lowercase()).copied();
+        };
+        let uuids = &self.uuids;
+        self.index
+            .find(self.hasher.hash_one(key), |&i| uuids[i as usize] == key)
+            .map(|&i| self.pages[i as usize] as usize)
+            // Past the compact index's bounds a uuid is kept with the other ids.
+            .or_else(|| self.other.get(&id.to_ascii_lowercase()).copied())
+    }
+
     /// The page `id` first appeared on; when it is new, records it as first seen on `page`.
     pub fn first_page_or_insert(&mut self, id: &str, page: usize) -> Option<usize> {
         let compact = parse_uuid(id)
@@ -87,6 +100,11 @@ mod tests {
         assert_eq!(seen.first_page_or_insert(id, 1), None);
         assert_eq!(seen.first_page_or_insert(&id.to_uppercase(), 3), Some(1));
         assert_eq!(seen.first_page_or_insert(id, 4), Some(1));
+        assert_eq!(seen.first_page(&id.to_uppercase()), Some(1));
+        assert_eq!(
+            seen.first_page("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc6"),
+            None
+        );
         assert_eq!(
             seen.first_page_or_insert("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc6", 4),
             None
@@ -104,6 +122,8 @@ mod tests {
         assert_eq!(seen.first_page_or_insert(&bare, 2), None);
         assert_eq!(seen.first_page_or_insert("Session-A", 2), None);
         assert_eq!(seen.first_page_or_insert("session-a", 5), Some(2));
+        assert_eq!(seen.first_page("SESSION-A"), Some(2));
+        assert_eq!(seen.first_page("session-b"), None);
         assert_eq!(seen.first_page_or_insert(&bare.to_uppercase(), 6), Some(2));
     }
 

@@ -19,7 +19,7 @@ use crate::rules::{self, PageFacts, Request};
 
 /// The default cap on one body: a recorded file, an NDJSON line or a response. The largest
 /// legal page (10,000 sessions, `limit`'s maximum) is about 20 MB, so 64 MiB leaves room.
-pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_MAX_BODY: u64 = vbo_client::DEFAULT_MAX_BODY_BYTES;
 
 /// How deep serde_json lets JSON nest (its recursion limit of 128 stops at the 128th level);
 /// deeper bodies are a `json-syntax` finding, so nothing downstream sees a deeper tree.
@@ -45,6 +45,8 @@ pub struct Response<'a> {
     pub content_type: ContentType<'a>,
     /// The body bytes, as received.
     pub body: &'a [u8],
+    /// The `Location` header, when the response had one (a redirect names its target there).
+    pub location: Option<&'a str>,
 }
 
 impl<'a> Response<'a> {
@@ -54,6 +56,7 @@ impl<'a> Response<'a> {
             status: 200,
             content_type: ContentType::NotRecorded,
             body,
+            location: None,
         }
     }
 }
@@ -130,8 +133,9 @@ impl<'c> Verifier<'c> {
         walk: &mut rules::Walk,
     ) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
-        if let Some(facts) = verdict.facts.clone() {
-            walk.push(facts, &mut verdict.findings);
+        match verdict.facts.clone() {
+            Some(facts) => walk.push(facts, &mut verdict.findings),
+            None => walk.interrupt(),
         }
         self.finish(response.body, &mut verdict.findings);
         verdict
@@ -149,6 +153,15 @@ impl<'c> Verifier<'c> {
     fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
         let mut verdict = Verdict::default();
         let findings = &mut verdict.findings;
+        if (300..400).contains(&response.status) {
+            // Never followed: the body of a redirect is not the page, so nothing else is judged.
+            findings.push(rules::redirect(
+                response.status,
+                response.location,
+                self.options.mask_values,
+            ));
+            return verdict;
+        }
         if response.status != 200 {
             findings.push(self.status_finding(response));
         }

@@ -56,6 +56,7 @@ async fn live_report(fault: Option<Fault>, sessions: u64, page_size: u64) -> Rep
     let plan = WalkPlan {
         page_size,
         max_pages: None,
+        ..WalkPlan::default()
     };
     let job = mock.job_ids()[0].clone();
     live::walk_job(&verifier, &client, &job, plan, &mut report, &mut ()).await;

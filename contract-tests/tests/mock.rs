@@ -91,6 +91,7 @@ impl PageSource for RawSource<'_> {
             status: page.status,
             content_type: page.content_type,
             body: page.body,
+            location: None,
         })
     }
 }
@@ -115,6 +116,7 @@ async fn walk(
     let plan = WalkPlan {
         page_size: limit,
         max_pages: Some(max_pages),
+        ..WalkPlan::default()
     };
     let mut report = Report::default();
     live::walk_job(&verifier, &source, job, plan, &mut report, &mut ()).await;

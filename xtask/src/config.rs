@@ -40,7 +40,7 @@ pub struct Config {
     /// `--timeout`.
     pub timeout: Option<u64>,
     /// `--max-pages`.
-    pub max_pages: Option<usize>,
+    pub max_pages: Option<u64>,
     /// `--contract` (relative to the file's folder).
     pub contract: Option<PathBuf>,
     /// `--format`.

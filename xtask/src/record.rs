@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use vbo_contract::capture::{self, Redactor};
-use vbo_contract::live::{self, Observer, RawPage, WalkPlan};
+use vbo_contract::live::{self, Observer, RawPage};
 use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Verifier};
 
@@ -76,12 +76,13 @@ pub fn run(args: &Args) -> u8 {
     let started = Instant::now();
     let mut report = Report::default();
     let mut redactor = Redactor::new(url, args.redact_ids);
-    let plan = WalkPlan {
-        page_size: u64::from(args.server.page_size),
-        max_pages: args.server.max_pages,
-    };
+    if let Some(warning) = server::plain_http_warning(url) {
+        report.note(warning);
+    }
+    let plan = args.server.plan();
     for job in &args.server.jobs {
-        let dir = args.out.join(format!("{}.walk", redactor.id(job)));
+        let shown = redactor.id(job);
+        let dir = args.out.join(format!("{shown}.walk"));
         let mut recorder = Recorder {
             dir: dir.clone(),
             redactor: &mut redactor,
@@ -101,12 +102,25 @@ pub fn run(args: &Args) -> u8 {
             return exit::USAGE;
         }
         eprintln!(
-            "recorded {} pages of job {job} into {}",
+            "recorded {} pages of job {shown} into {}",
             recorder.written,
             dir.display()
         );
     }
     report.elapsed = started.elapsed();
+    // What reaches the terminal is redacted like the files: no host name, and with
+    // --redact-ids no real id.
+    for problem in &report.input_problems {
+        eprintln!(
+            "input error: {}: {}",
+            redactor.apply(&problem.source),
+            redactor.apply(&problem.message)
+        );
+    }
+    for fault in &mut report.transient {
+        fault.first_url = redactor.apply(&fault.first_url);
+        fault.first_detail = redactor.apply(&fault.first_detail);
+    }
     eprint!("{}", report::summary(&report, false));
     if report.input_problems.is_empty() {
         exit::OK

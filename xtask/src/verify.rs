@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use vbo_contract::baseline::{Baseline, Comparison};
-use vbo_contract::live::{self, Observer, WalkPlan};
+use vbo_contract::live::{self, Observer};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::{self, HumanOptions, Report};
 use vbo_contract::{Contract, Options, Overrides, Verifier, recorded};
 
 use crate::exit;
 use crate::progress::Progress;
-use crate::server::{self, Credentials, ServerArgs};
+use crate::server::{self, ServerArgs};
+use vbo_client::{Credentials, Secret};
 
 /// Report formats.
 #[derive(
@@ -154,15 +155,16 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Fail (exit 1) when the client absorbed transient faults (retries, waits, new sign-ins),
+    /// which are otherwise only reported.
+    #[arg(long)]
+    pub deny_transient: bool,
     /// Leave payload values out of messages and snippets (for logs of private tenants).
     #[arg(long)]
     pub mask: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// The most bytes one input may hold (a file, an NDJSON line); larger is an input error.
-    #[arg(long, value_name = "BYTES", default_value_t = vbo_contract::verify::DEFAULT_MAX_BODY)]
-    pub max_body: u64,
     /// Verify against this contract document instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
@@ -259,10 +261,10 @@ async fn run_live(
     let started = Instant::now();
     let progress = Progress::new(args.quiet);
     let mut report = Report::default();
-    let plan = WalkPlan {
-        page_size: u64::from(args.server.page_size),
-        max_pages: args.server.max_pages,
-    };
+    if let Some(warning) = server::plain_http_warning(url) {
+        report.note(warning);
+    }
+    let plan = args.server.plan();
     for job in jobs {
         live::walk_job(
             &verifier,
@@ -276,6 +278,13 @@ async fn run_live(
     }
     progress.finish();
     report.elapsed = started.elapsed();
+    if args.mask {
+        // Where a fault happened names the host and the job.
+        for fault in &mut report.transient {
+            fault.first_url = "(masked)".into();
+            fault.first_detail = "(masked)".into();
+        }
+    }
     emit(args, &mut report)
 }
 
@@ -287,7 +296,10 @@ async fn run_mock(args: &Args) -> u8 {
         fault: args.mock_fault,
         ..MockConfig::default()
     };
-    let credentials = Credentials::Password(config.user.clone(), config.password.clone());
+    let credentials = Credentials::Password {
+        username: config.user.clone(),
+        password: Secret::new(config.password.clone()),
+    };
     let tls = if args.mock_http {
         Tls::None
     } else {
@@ -343,7 +355,7 @@ pub fn run_paths(args: &Args) -> u8 {
     });
     let progress = Progress::new(args.quiet);
     let limits = recorded::Limits {
-        max_body: args.max_body,
+        max_body: args.server.max_body,
     };
     let mut report =
         recorded::verify_paths_with(&verifier, &args.paths, limits, &mut |pages, sessions| {
@@ -470,5 +482,9 @@ pub fn emit(args: &Args, report: &mut Report) -> u8 {
         // Keep the one-line verdict visible in CI logs.
         eprint!("{}", report::summary(report, false));
     }
-    u8::try_from(report.exit_code(args.deny_warnings)).unwrap_or(exit::FAILED)
+    let deny = report::Deny {
+        warnings: args.deny_warnings,
+        transient: args.deny_transient,
+    };
+    u8::try_from(report.exit_code_with(deny)).unwrap_or(exit::FAILED)
 }

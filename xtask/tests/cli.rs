@@ -337,3 +337,286 @@ fn server_without_credentials_is_a_usage_error() {
     assert_eq!(code(&output), 2);
     assert!(String::from_utf8_lossy(&output.stderr).contains("VBO_USERNAME"));
 }
+
+#[test]
+fn max_pages_zero_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "verify",
+            "--server",
+            "https://127.0.0.1:9",
+            "--job",
+            "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5",
+            "--max-pages",
+            "0",
+        ])
+        .env("VBO_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--max-pages"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs xtask with the mock's credentials in the environment.
+fn xtask_signed_in(args: &[&str]) -> Output {
+    xtask_with(args, false)
+}
+
+/// Runs xtask with the mock's credentials, or with a ready token (no sign-in request) if `token`.
+fn xtask_with(args: &[&str], token: bool) -> Output {
+    let config = vbo_contract::mock::MockConfig::default();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(args).current_dir(root()).env("NO_COLOR", "1");
+    if token {
+        command
+            .env("VBO_TOKEN", "a-token")
+            .env_remove("VBO_USERNAME")
+            .env_remove("VBO_PASSWORD");
+    } else {
+        command
+            .env_remove("VBO_TOKEN")
+            .env("VBO_USERNAME", &config.user)
+            .env("VBO_PASSWORD", &config.password);
+    }
+    command.output().expect("the xtask binary runs")
+}
+
+fn start_mock(
+    runtime: &tokio::runtime::Runtime,
+    fault: Option<vbo_contract::mock::Fault>,
+) -> vbo_contract::mock::MockServer {
+    runtime
+        .block_on(vbo_contract::mock::MockServer::start(
+            vbo_contract::mock::MockConfig {
+                jobs: 1,
+                sessions_per_job: 70,
+                fault,
+                ..Default::default()
+            },
+            vbo_contract::mock::Tls::None,
+        ))
+        .unwrap()
+}
+
+#[test]
+fn plain_http_is_warned_about_on_stderr_and_in_the_report() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = start_mock(&runtime, None);
+    let job = mock.job_ids()[0].clone();
+    let output = xtask_signed_in(&[
+        "verify",
+        "--quiet",
+        "--format",
+        "json",
+        "--server",
+        mock.base_url(),
+        "--job",
+        &job,
+        "--page-size",
+        "40",
+    ]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("WARNING: plain http"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("plain http")),
+        "{report}"
+    );
+    runtime.block_on(mock.shutdown()).unwrap();
+}
+
+/// Each page's findings as (rule, pointer, severity), in page order, from a JSON report.
+fn verdicts(report: &serde_json::Value) -> Vec<Vec<(String, String, String)>> {
+    report["pages_detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|page| {
+            let mut found: Vec<(String, String, String)> = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["source"] == page["source"])
+                .map(|f| {
+                    let text = |k: &str| f[k].as_str().unwrap().to_owned();
+                    (text("rule"), text("pointer"), text("severity"))
+                })
+                .collect();
+            found.sort();
+            found
+        })
+        .collect()
+}
+
+/// Walks `base` live with `verify --server` and records it with `record --redact-ids`, then
+/// verifies the recording offline; returns both reports and record's stderr.
+fn live_and_recorded(
+    base_live: &str,
+    base_record: &str,
+    job: &str,
+    dir: &Path,
+    token: bool,
+) -> (serde_json::Value, serde_json::Value, String) {
+    let _ = std::fs::remove_dir_all(dir);
+    let live = xtask_with(
+        &[
+            "verify",
+            "--quiet",
+            "--format",
+            "json",
+            "--server",
+            base_live,
+            "--job",
+            job,
+            "--page-size",
+            "30",
+        ],
+        token,
+    );
+    let live: serde_json::Value = serde_json::from_str(&stdout(&live)).unwrap_or_else(|e| {
+        panic!(
+            "no live report ({e}): {}",
+            String::from_utf8_lossy(&live.stderr)
+        )
+    });
+    let recorded = xtask_with(
+        &[
+            "record",
+            "--server",
+            base_record,
+            "--job",
+            job,
+            "--page-size",
+            "30",
+            "--redact-ids",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        token,
+    );
+    let stderr = String::from_utf8_lossy(&recorded.stderr).into_owned();
+    assert_eq!(code(&recorded), 0, "{stderr}");
+    let offline = xtask(&["verify", "--format", "json", dir.to_str().unwrap()]);
+    let offline: serde_json::Value = serde_json::from_str(&stdout(&offline)).unwrap();
+    (live, offline, stderr)
+}
+
+#[test]
+fn recorded_walks_verify_offline_as_they_did_live() {
+    use vbo_contract::mock::Fault;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for fault in [Fault::MalformedJson, Fault::UnknownStatus] {
+        // Two fresh mocks with the same seed serve the same walk.
+        let (a, b) = (
+            start_mock(&runtime, Some(fault)),
+            start_mock(&runtime, Some(fault)),
+        );
+        let job = a.job_ids()[0].clone();
+        assert_eq!(b.job_ids()[0], job);
+        let dir = std::env::temp_dir().join(format!("xtask-rec-{fault}-{}", std::process::id()));
+        let (live, offline, stderr) =
+            live_and_recorded(a.base_url(), b.base_url(), &job, &dir, false);
+        let rule = fault.rule().unwrap().id();
+        assert!(live["rules"][rule].is_object(), "{fault}: {live}");
+        assert_eq!(verdicts(&offline), verdicts(&live), "{fault}");
+        assert_eq!(offline["errors"], live["errors"], "{fault}");
+        assert!(
+            !stderr.contains(&job),
+            "{fault}: a real id on stderr: {stderr}"
+        );
+        runtime.block_on(a.shutdown()).unwrap();
+        runtime.block_on(b.shutdown()).unwrap();
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
+
+/// A loopback server answering every request with one page whose body is not UTF-8 and whose
+/// links name `vbo-internal.corp.example`, not the address it was reached at.
+fn start_foreign_host_server() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        // Two walks (live and recorded), one page each.
+        for stream in listener.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            let id = "6a3fa2fb-3a77-4d99-8b5d-000000000001";
+            let job = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+            let mut body = format!(
+                r#"{{"offset":0,"limit":30,"results":[{{"id":"{id}","creationTime":"2026-11-28T12:00:00Z","endTime":"2026-11-28T12:01:00Z","progress":100,"status":"Success","statistics":{{"processingRateBytesPS":1,"processingRateItemsPS":1,"readRateBytesPS":1,"writeRateBytesPS":1,"transferredDataBytes":1,"processedObjects":1,"bottleneck":"Target"}},"_links":{{"self":{{"href":"https://vbo-internal.corp.example:4443/v5/jobsessions/{id}"}},"job":{{"href":"https://admin:s3cret@vbo-internal.corp.example/v5/jobs/{job}"}}}},"note":"served by vbo-internal.corp.example, "}}]}}"#
+            )
+            .into_bytes();
+            let at = body.len() - 6;
+            body.insert(at, 0xff);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+        }
+    });
+    (base, handle)
+}
+
+#[test]
+fn record_keeps_bodies_byte_for_byte_and_replaces_every_host() {
+    let (base, server) = start_foreign_host_server();
+    let job = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+    let dir = std::env::temp_dir().join(format!("xtask-rec-bytes-{}", std::process::id()));
+    let (live, offline, stderr) = live_and_recorded(&base, &base, job, &dir, true);
+    server.join().unwrap();
+    assert_eq!(
+        verdicts(&live),
+        [[("encoding".into(), String::new(), "error".into())]]
+    );
+    assert_eq!(
+        verdicts(&offline),
+        verdicts(&live),
+        "an encoding error stays one offline"
+    );
+    let page = std::fs::read(dir.join("00000000-0000-4000-8000-000000000001.walk/page-0001.http"))
+        .unwrap();
+    assert!(page.contains(&0xff), "the invalid byte is kept");
+    let text = String::from_utf8_lossy(&page);
+    for leak in [
+        "vbo-internal",
+        "corp.example",
+        "127.0.0.1",
+        "admin",
+        "s3cret",
+        job,
+    ] {
+        assert!(!text.contains(leak), "{leak} in the capture: {text}");
+    }
+    assert!(
+        text.contains("https://vbo.example/v5/jobsessions/"),
+        "{text}"
+    );
+    assert!(!stderr.contains(job), "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}

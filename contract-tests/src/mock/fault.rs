@@ -91,7 +91,7 @@ impl Fault {
             Fault::BrokenNext => Some(Rule::NextLeavesCollection),
             Fault::DuplicateIds => Some(Rule::DuplicateSessionId),
             // What a verifier without shift detection makes of a moving collection.
-            Fault::Busy => Some(Rule::DuplicateSessionId),
+            Fault::Busy => Some(Rule::CollectionShifted),
         }
     }
 

@@ -242,9 +242,13 @@ pub fn summary(report: &Report, color: bool) -> String {
     } else {
         style.paint("1;32", "ok")
     };
+    let transient = match report.transient_total() {
+        0 => String::new(),
+        n => format!(", {} absorbed", plural_u64(n, "transient fault")),
+    };
     let _ = writeln!(
         out,
-        "{verdict}: {}, {}, {}, {}{} in {:.2}s",
+        "{verdict}: {}, {}, {}, {}{}{transient} in {:.2}s",
         plural(report.pages(), "page"),
         plural(report.sessions(), "session"),
         plural(report.errors(), "error"),
@@ -287,11 +291,48 @@ pub fn summary(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  gone {} [{}] {}: {} (prune with --update-baseline)",
-                gone.fingerprint, gone.rule, gone.location, gone.message
+                printable(&gone.fingerprint),
+                printable(&gone.rule),
+                printable(&gone.location),
+                printable(&gone.message)
             );
         }
     }
+    transient_section(report, &style, &mut out);
+    for note in &report.notes {
+        let _ = writeln!(out, "{}: {}", style.paint("1;33", "note"), printable(note));
+    }
     out
+}
+
+/// The faults the client absorbed: counts by kind and the first occurrence of each.
+fn transient_section(report: &Report, style: &Style, out: &mut String) {
+    if report.transient.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{} (the pages judged are fine; --deny-transient makes these fail the run):",
+        style.paint("1;33", "transient faults the client absorbed")
+    );
+    for fault in &report.transient {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>6}  first: {} ({})",
+            printable(&fault.kind),
+            fault.count,
+            printable(&fault.first_url),
+            printable(&fault.first_detail)
+        );
+    }
+}
+
+fn plural_u64(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn plural(n: usize, noun: &str) -> String {

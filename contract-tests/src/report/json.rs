@@ -74,6 +74,17 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|p| json!({"source": p.source, "message": p.message}))
         .collect();
+    let transient: Vec<Value> = report
+        .transient
+        .iter()
+        .map(|t| {
+            json!({
+                "kind": t.kind,
+                "count": t.count,
+                "first": {"url": t.first_url, "detail": t.first_detail},
+            })
+        })
+        .collect();
     let mut document = json!({
         "format_version": FORMAT_VERSION,
         "ok": report.new_errors() == 0 && report.input_problems.is_empty(),
@@ -86,6 +97,9 @@ pub fn render(report: &Report) -> String {
         "input_errors": inputs,
         "findings": findings,
         "pages_detail": sources,
+        "transient_total": report.transient_total(),
+        "transient": transient,
+        "notes": report.notes,
     });
     if !notes.is_empty() {
         document["input_notes"] = Value::Array(notes);

@@ -83,6 +83,31 @@ pub fn render(report: &Report) -> String {
         }
         suite.add_test_case(case);
     }
+    if !report.transient.is_empty() {
+        // Absorbed faults do not fail the run by themselves; they are shown where CI keeps output.
+        let mut case = TestCase::new(
+            "transient faults the client absorbed",
+            TestCaseStatus::success(),
+        );
+        case.set_classname("vbo-contract.transient");
+        case.set_system_out(
+            report
+                .transient
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}: {} (first: {} ({}))",
+                        t.kind, t.count, t.first_url, t.first_detail
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        suite.add_test_case(case);
+    }
+    if !report.notes.is_empty() {
+        suite.set_system_out(report.notes.join("\n"));
+    }
     suite.set_time(report.elapsed);
     junit.add_test_suite(suite);
     junit.set_time(report.elapsed);

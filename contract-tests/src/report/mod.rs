@@ -158,6 +158,30 @@ pub struct Count {
     pub warnings: usize,
 }
 
+/// Faults of one kind that the client absorbed (it waited, retried or signed in again), so the
+/// pages judged are fine but the server was not: counted, with the first occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transient {
+    /// The kind's stable id (`rate-limited`, `server-error`, `connection`, `re-sign-in`,
+    /// `sign-in-throttled`).
+    pub kind: String,
+    /// How many times it happened.
+    pub count: u64,
+    /// The URL of the first occurrence (no credentials in it).
+    pub first_url: String,
+    /// What the first occurrence was (status, error, wait), in words.
+    pub first_detail: String,
+}
+
+/// What turns a report into a failure besides contract errors and unreadable inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deny {
+    /// Warnings fail the run (`--deny-warnings`).
+    pub warnings: bool,
+    /// Transient faults the client absorbed fail the run (`--deny-transient`).
+    pub transient: bool,
+}
+
 /// Everything one run found, in input order.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -171,6 +195,10 @@ pub struct Report {
     pub elapsed: Duration,
     /// The comparison with a baseline, when one was given.
     pub baseline: Option<Comparison>,
+    /// Transient faults the client absorbed, one per kind, in the order first seen.
+    pub transient: Vec<Transient>,
+    /// Things about the run as a whole worth saying in every format (plain http, ...).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -197,6 +225,28 @@ impl Report {
             source: source.into(),
             message: message.into(),
         });
+    }
+
+    /// Adds absorbed faults: counts of a kind already known add up, its first occurrence stays.
+    pub fn add_transient(&mut self, faults: impl IntoIterator<Item = Transient>) {
+        for fault in faults.into_iter().filter(|f| f.count > 0) {
+            match self.transient.iter_mut().find(|t| t.kind == fault.kind) {
+                Some(known) => known.count = known.count.saturating_add(fault.count),
+                None => self.transient.push(fault),
+            }
+        }
+    }
+
+    /// Transient faults absorbed, all kinds.
+    pub fn transient_total(&self) -> u64 {
+        self.transient
+            .iter()
+            .fold(0u64, |sum, t| sum.saturating_add(t.count))
+    }
+
+    /// Adds a note about the run as a whole.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
     }
 
     /// Pages verified.
@@ -278,9 +328,21 @@ impl Report {
     /// The exit status a CI run should have: 0 clean, 1 contract errors (or warnings when
     /// denied), 2 inputs that could not be read. With a baseline only new findings count.
     pub fn exit_code(&self, deny_warnings: bool) -> i32 {
+        self.exit_code_with(Deny {
+            warnings: deny_warnings,
+            transient: false,
+        })
+    }
+
+    /// The exit status under `deny`: absorbed transient faults fail the run (1) only when
+    /// denied; otherwise as [`Report::exit_code`].
+    pub fn exit_code_with(&self, deny: Deny) -> i32 {
         if !self.input_problems.is_empty() {
             2
-        } else if self.new_errors() > 0 || (deny_warnings && self.new_warnings() > 0) {
+        } else if self.new_errors() > 0
+            || (deny.warnings && self.new_warnings() > 0)
+            || (deny.transient && self.transient_total() > 0)
+        {
             1
         } else {
             0

@@ -3,6 +3,7 @@
 //! Not part of CI.
 
 pub mod corpus;
+mod endless;
 pub mod floor;
 mod live;
 mod measure;
@@ -101,6 +102,7 @@ fn bench(args: &Args) -> Result<(), String> {
     offline_rows(&mut measure_row, &xtask, &corpus, &dir);
     peer_rows(&mut measure_row, &tools, &root, &corpus);
     live_rows(&mut measure_row, &xtask, &corpus, &dir);
+    endless_row(&mut measure_row, &xtask, &dir, args.quick);
     if !args.no_rebuild {
         eprintln!("measuring: client rebuild after a one-line change to the document");
         let result = rebuild::measure(&root, &cargo, runs.min(3), &logs);
@@ -320,6 +322,44 @@ fn live_rows(measure: &mut Measure<'_>, xtask: &Path, corpus: &Corpus, dir: &Pat
             });
             measure(row, job);
         }
+    }
+}
+
+/// Peak RSS of `verify --server` against a server whose page body never ends: bounded by the
+/// client's body cap plus a constant once the cap is in, unbounded before. The server stops
+/// after `limit` bytes so that an unbounded client cannot take the machine down.
+fn endless_row(measure: &mut Measure<'_>, xtask: &Path, dir: &Path, quick: bool) {
+    let limit: u64 = if quick { 256 << 20 } else { 2 << 30 };
+    let server = endless::Endless::start(limit);
+    let row = Row::new(
+        "ours: live walk, a server sending an endless body",
+        &format!("chunked; the server stops at {} MiB", limit >> 20),
+        0,
+        Floor::None,
+    )
+    .endless(limit)
+    .expect_exit(2);
+    let job = server.as_ref().map_err(Clone::clone).map(|server| {
+        Job::new(xtask, &["verify", "--quiet", "--format", "json"])
+            .args(["--output".into(), path(&dir.join("report-endless.json"))])
+            .args([
+                "--server",
+                server.url.as_str(),
+                "--job",
+                "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5",
+                "--page-size",
+                "1000",
+                "--max-pages",
+                "1",
+            ])
+            .env("VBO_TOKEN", "bench-token")
+    });
+    measure(row, job);
+    if let Ok(server) = &server {
+        eprintln!(
+            "  the endless server sent {} MiB in all",
+            server.sent.load(std::sync::atomic::Ordering::Relaxed) >> 20
+        );
     }
 }
 

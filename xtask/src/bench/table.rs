@@ -63,6 +63,8 @@ enum Role {
     Ajv,
     LiveTarget,
     Rebuild,
+    /// The endless-body row; the server stopped after this many bytes.
+    Endless(u64),
 }
 
 impl Row {
@@ -128,6 +130,15 @@ impl Row {
     pub fn live_target(self) -> Self {
         Self {
             role: Role::LiveTarget,
+            ..self
+        }
+    }
+
+    /// The endless-body row (peak RSS against the client's body cap); the server stops after
+    /// `limit` bytes.
+    pub fn endless(self, limit: u64) -> Self {
+        Self {
+            role: Role::Endless(limit),
             ..self
         }
     }
@@ -294,6 +305,24 @@ fn targets(rows: &[Measured], floor: Option<Duration>) -> String {
             out,
             "- live walk over loopback HTTPS, page size 10,000 ≥ 100,000 sessions/s: {rate:.0}/s — {}",
             verdict(rate >= 100_000.0)
+        );
+    }
+    if let Some((row, Ok(endless))) = rows
+        .iter()
+        .find(|(row, _)| matches!(row.role, Role::Endless(_)))
+    {
+        let Role::Endless(limit) = row.role else {
+            unreachable!("found by its role")
+        };
+        let peak = endless.max_rss_kib * 1024;
+        let cap = super::endless::CLIENT_BODY_CAP;
+        let _ = writeln!(
+            out,
+            "- peak RSS against an endless body (the server sent up to {} MiB) ≤ the client's body cap ({} MiB) + 64 MiB: {:.1} MiB — {}",
+            limit >> 20,
+            cap >> 20,
+            mib(endless.max_rss_kib),
+            verdict(peak <= cap + (64 << 20))
         );
     }
     if let Some(build) = find(rows, Role::Rebuild) {
