@@ -207,6 +207,7 @@ pub struct MockServer {
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     warming: tokio::task::JoinHandle<()>,
+    state: Arc<MockState>,
 }
 
 impl fmt::Debug for MockServer {
@@ -252,6 +253,7 @@ impl MockServer {
             config,
             tokens: Mutex::new(Tokens::default()),
             requests: AtomicU64::new(0),
+            rendered: AtomicU64::new(0),
         });
         // Render every job in the background now, so the first page of a big job is quick;
         // a request that comes first waits for the same rendering.
@@ -261,7 +263,7 @@ impl MockServer {
                 rendered(&warm, job_id, cell).await;
             }
         });
-        let app = router(state);
+        let app = router(Arc::clone(&state));
         let handle = axum_server::Handle::new();
         let (task, ca_pem) = match tls {
             Tls::None => {
@@ -293,7 +295,14 @@ impl MockServer {
             handle,
             task,
             warming,
+            state,
         })
+    }
+
+    /// Sessions generated and serialised so far; a job's sessions are rendered once, so this
+    /// stops growing once every job has been served.
+    pub fn sessions_rendered(&self) -> u64 {
+        self.state.rendered.load(Ordering::Relaxed)
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, without a trailing slash.
@@ -382,6 +391,8 @@ struct MockState {
     tokens: Mutex<Tokens>,
     /// Sessions requests seen, for the faults that strike every other request.
     requests: AtomicU64,
+    /// Sessions generated and serialised so far (each job's once, on first use).
+    rendered: AtomicU64,
 }
 
 #[derive(Default)]
@@ -628,6 +639,7 @@ async fn rendered<'a>(
 /// Generates and serialises every session of a job, on all cores.
 fn render_sessions(state: &MockState, job_id: &str) -> Vec<Box<[u8]>> {
     let total = state.config.sessions_per_job;
+    state.rendered.fetch_add(total, Ordering::Relaxed);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8) as u64;

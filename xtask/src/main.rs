@@ -6,6 +6,7 @@ mod codegen;
 mod conformance;
 mod lint;
 mod mock;
+mod mutants;
 mod progress;
 mod record;
 mod server;
@@ -55,6 +56,8 @@ enum Command {
     Mock(mock::Args),
     /// Check the contract with outside tools (spec validators, ajv, Schemathesis, Prism).
     Conformance(conformance::Args),
+    /// Mutation testing of client/src and contract-tests/src with a pinned cargo-mutants.
+    Mutants(mutants::Args),
     /// Measure verification and client throughput against the parse floor and peer validators.
     Bench(bench::Args),
     /// One parse-floor row of `bench`, in a process of its own.
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Mutants(args) => mutants::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchRow(args) => bench::floor::run(&args),
     };

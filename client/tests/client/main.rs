@@ -3,6 +3,7 @@
 
 mod server;
 
+mod guards;
 mod lenient;
 mod paging;
 mod retries;

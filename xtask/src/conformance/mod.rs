@@ -6,7 +6,7 @@ mod ajv;
 mod prism;
 mod schemathesis;
 mod spec;
-mod tools;
+pub(crate) mod tools;
 
 use std::time::Instant;
 
