@@ -150,7 +150,7 @@ fn every_rule_has_the_severity_the_contract_gives_it() {
 
 #[test]
 fn the_json_report_carries_the_schema_location_of_schema_findings_only() {
-    let mut page = page_of_one("Exploded", Some("2020-12-13T22:00:00.5852400Z"));
+    let page = page_of_one("Exploded", Some("2020-12-13T22:00:00.5852400Z"));
     let findings = findings_of(&page);
     let schema = findings
         .iter()
