@@ -139,8 +139,9 @@ fn install(root: &Path, cache: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot read {PIN}: {e}"))?;
     let version = pin.trim();
     let tool = cache.join("bin/cargo-mutants");
+    // As a cargo subcommand it takes its own name first: `cargo-mutants mutants --version`.
     let installed = Command::new(&tool)
-        .arg("--version")
+        .args(["mutants", "--version"])
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
