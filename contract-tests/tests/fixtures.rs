@@ -100,14 +100,11 @@ fn each_invalid_fixture_breaks_its_rule_at_its_pointer() {
             );
             let hit = report.entries.iter().any(|entry| {
                 entry.source.line == want.record
-                    && entry
-                        .findings
-                        .iter()
-                        .any(|f| {
-                            f.rule.id() == want.rule
-                                && f.pointer == want.pointer
-                                && f.severity.as_str() == want.severity
-                        })
+                    && entry.findings.iter().any(|f| {
+                        f.rule.id() == want.rule
+                            && f.pointer == want.pointer
+                            && f.severity.as_str() == want.severity
+                    })
             });
             assert!(
                 hit,

@@ -137,7 +137,11 @@ fn sessions_without_an_end_or_finished_ones_are_not_warned_about() {
 #[test]
 fn every_rule_has_the_severity_the_contract_gives_it() {
     // Written out here, not derived from `Rule`, so a changed severity fails a test on its own.
-    let warnings = ["end-while-running", "next-leaves-collection", "numeric-string"];
+    let warnings = [
+        "end-while-running",
+        "next-leaves-collection",
+        "numeric-string",
+    ];
     for rule in Rule::ALL {
         let want = if warnings.contains(&rule.id()) {
             Severity::Warning
@@ -212,7 +216,11 @@ fn lint_fails_when_a_decision_checks_a_pointer_the_document_lost() {
         .pointer_mut(parent)
         .and_then(Value::as_object_mut)
         .and_then(|object| object.remove(&last.replace("~1", "/").replace("~0", "~")));
-    assert!(removed.is_some(), "{} names an object member", check.pointer);
+    assert!(
+        removed.is_some(),
+        "{} names an object member",
+        check.pointer
+    );
     let problems = lint::lint(&edited, decisions::EMBEDDED_DECISIONS);
     assert!(
         problems
@@ -257,7 +265,10 @@ fn error_responses_whose_body_is_not_json_are_a_status_finding() {
             status_findings[0].message
         );
         assert_eq!(verdict.sessions, 0);
-        assert!(verdict.facts.is_none(), "an error page is no page of a walk");
+        assert!(
+            verdict.facts.is_none(),
+            "an error page is no page of a walk"
+        );
     }
 }
 

@@ -383,7 +383,11 @@ async fn a_large_job_serves_pages_of_ten_thousand() {
     let page = fetch(&client, &url, &access).await;
     let again = started.elapsed();
     assert_eq!(page.status, 200);
-    assert_eq!(server.sessions_rendered(), sessions, "nothing rendered again");
+    assert_eq!(
+        server.sessions_rendered(),
+        sessions,
+        "nothing rendered again"
+    );
     eprintln!(
         "{sessions} sessions: first walk (generation + verification) {first:?}; a cached page of 10000 ({} bytes) in {again:?}",
         page.body.len()

@@ -47,7 +47,9 @@ pub fn run(args: &Args) -> u8 {
     let tool = match install(&root, &cache) {
         Ok(tool) => tool,
         Err(message) => {
-            eprintln!("error: cargo-mutants cannot be installed, so nothing was tested:\n{message}");
+            eprintln!(
+                "error: cargo-mutants cannot be installed, so nothing was tested:\n{message}"
+            );
             return exit::FAILED;
         }
     };
@@ -135,8 +137,8 @@ pub fn run(args: &Args) -> u8 {
 
 /// Installs the pinned cargo-mutants into `cache` unless that version is already there.
 fn install(root: &Path, cache: &Path) -> Result<PathBuf, String> {
-    let pin = std::fs::read_to_string(root.join(PIN))
-        .map_err(|e| format!("cannot read {PIN}: {e}"))?;
+    let pin =
+        std::fs::read_to_string(root.join(PIN)).map_err(|e| format!("cannot read {PIN}: {e}"))?;
     let version = pin.trim();
     let tool = cache.join("bin/cargo-mutants");
     // As a cargo subcommand it takes its own name first: `cargo-mutants mutants --version`.
@@ -335,7 +337,10 @@ mod tests {
         assert_eq!(contract.score(), Some(100.0));
         assert_eq!(tally.tested(), 5);
         let table = tally.table();
-        assert!(table.contains("| vbo-client | 1 | 1 | 1 | 0 | 50.0% |"), "{table}");
+        assert!(
+            table.contains("| vbo-client | 1 | 1 | 1 | 0 | 50.0% |"),
+            "{table}"
+        );
         assert!(
             table.contains("| vbo-contract-tests | 1 | 0 | 0 | 1 | 100.0% |"),
             "{table}"

@@ -196,7 +196,10 @@ async fn a_refused_connection_is_retried_until_the_server_is_up() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let page = client.page(JOB, 0, 30).await.expect("retried until it came up");
+    let page = client
+        .page(JOB, 0, 30)
+        .await
+        .expect("retried until it came up");
     assert_eq!(page.results.len(), 3);
     assert!(started.elapsed() >= Duration::from_millis(100), "it waited");
     assert_eq!(seen.gets.count(), 1);
@@ -228,7 +231,11 @@ async fn sign_in_is_retried_on_502_503_and_504_with_growing_waits() {
         .build()
         .unwrap();
     assert_eq!(client.page(JOB, 0, 30).await.unwrap().results.len(), 3);
-    assert_eq!(seen.tokens.count(), 4, "three transient refusals, then granted");
+    assert_eq!(
+        seen.tokens.count(),
+        4,
+        "three transient refusals, then granted"
+    );
     // Jitter keeps each wait within [ceiling/2, ceiling] of 40, 80, 160 ms.
     let gaps = seen.tokens.gaps();
     for (retry, (gap, floor_ms)) in gaps.iter().zip([20, 40, 80]).enumerate() {
@@ -340,7 +347,10 @@ async fn get_retries_back_off_and_stop_at_max_attempts() {
     assert_eq!(error.status(), Some(503), "{error:?}");
     assert_eq!(arrivals.count(), 4);
     for (gap, floor_ms) in arrivals.gaps().iter().zip([20, 40, 80]) {
-        assert!(*gap >= Duration::from_millis(floor_ms), "{gap:?} < {floor_ms} ms");
+        assert!(
+            *gap >= Duration::from_millis(floor_ms),
+            "{gap:?} < {floor_ms} ms"
+        );
     }
 }
 

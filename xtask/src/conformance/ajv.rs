@@ -339,7 +339,11 @@ mod tests {
     fn missing_or_extra_verdicts_fail() {
         let short = compare(&[true, true], &[ajv(true)]);
         assert!(!short.passed());
-        assert!(short.counts().contains("ajv returned 1 verdicts for 2 payloads"));
+        assert!(
+            short
+                .counts()
+                .contains("ajv returned 1 verdicts for 2 payloads")
+        );
         assert!(!compare(&[true], &[ajv(true), ajv(true)]).passed());
         assert!(!compare(&[true], &[]).passed());
     }

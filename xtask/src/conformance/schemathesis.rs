@@ -230,7 +230,9 @@ mod tests {
         } else {
             "2 failures in 4.20s"
         };
-        text.push_str(&format!("=================== {closing} ===================\n"));
+        text.push_str(&format!(
+            "=================== {closing} ===================\n"
+        ));
         text
     }
 
@@ -271,7 +273,10 @@ mod tests {
         let (passed, counts) = judge_faulty(&run(false, &[("Server error", 3)]), EXPECTED_FAILURE);
         assert!(!passed, "{counts}");
         assert!(counts.contains("Server error"), "{counts}");
-        assert!(counts.contains("the expected failure is missing"), "{counts}");
+        assert!(
+            counts.contains("the expected failure is missing"),
+            "{counts}"
+        );
     }
 
     #[test]
