@@ -25,7 +25,8 @@ pub struct Args {
     /// as `--in-diff`); the check to run before submitting: `--since main`.
     #[arg(long, value_name = "REV")]
     since: Option<String>,
-    /// Build and test jobs in parallel (default 1: a full build per job on a shared machine).
+    /// Build and test jobs in parallel (default 1: a full build per job on a shared machine;
+    /// ignored with `--in-place`).
     #[arg(short, long, default_value_t = 1)]
     jobs: usize,
     /// List the mutants that would be tested, and test none.
@@ -61,8 +62,6 @@ pub fn run(args: &Args) -> u8 {
         .arg(&root)
         .arg("--output")
         .arg(&output)
-        .arg("--jobs")
-        .arg(args.jobs.to_string())
         .arg("--no-shuffle")
         // Properties run a fixed, smaller set of cases: a mutant must be caught every time.
         .env("CI", "1")
@@ -88,8 +87,10 @@ pub fn run(args: &Args) -> u8 {
         command.arg("--list");
     }
     if args.in_place {
+        // One tree, so one job at a time (cargo-mutants refuses --jobs with --in-place).
         command.arg("--in-place");
     } else {
+        command.arg("--jobs").arg(args.jobs.to_string());
         // Copies of the tree build here, so dependencies are compiled once across runs.
         command.env("CARGO_TARGET_DIR", cache.join("target"));
     }
