@@ -458,3 +458,18 @@ async fn a_sign_in_transport_failure_names_the_server() {
         other => panic!("expected a transport error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_ready_token_refused_with_401_is_not_sent_again() {
+    // A ready token cannot be renewed: the 401 is final, after one GET.
+    let server = server::start(server::job_of(3)).await;
+    let client = Client::builder(&server.url)
+        .add_root_certificate(&server.certificate_pem)
+        .bearer_token("never-issued")
+        .build()
+        .unwrap();
+    let error = client.page(JOB, 0, 30).await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error:?}");
+    assert_eq!(server.counters.unauthorised.load(Ordering::SeqCst), 1);
+    assert_eq!(server.counters.password_sign_ins.load(Ordering::SeqCst), 0);
+}
