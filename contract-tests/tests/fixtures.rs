@@ -17,6 +17,8 @@ use vbo_contract::{Contract, Verifier};
 struct Expected {
     rule: String,
     pointer: String,
+    /// `error` or `warning`: a rule's severity is part of the contract.
+    severity: String,
     record: Option<usize>,
 }
 
@@ -98,14 +100,16 @@ fn each_invalid_fixture_breaks_its_rule_at_its_pointer() {
             );
             let hit = report.entries.iter().any(|entry| {
                 entry.source.line == want.record
-                    && entry
-                        .findings
-                        .iter()
-                        .any(|f| f.rule.id() == want.rule && f.pointer == want.pointer)
+                    && entry.findings.iter().any(|f| {
+                        f.rule.id() == want.rule
+                            && f.pointer == want.pointer
+                            && f.severity.as_str() == want.severity
+                    })
             });
             assert!(
                 hit,
-                "{name}: expected [{}] at {:?} (record {:?}), got:\n{}",
+                "{name}: expected {} [{}] at {:?} (record {:?}), got:\n{}",
+                want.severity,
                 want.rule,
                 want.pointer,
                 want.record,
@@ -155,8 +159,19 @@ fn no_snapshot_is_left_without_its_fixture() {
         })
         .collect();
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    for snapshot in files(&snapshots) {
-        let name = snapshot.file_name().unwrap().to_string_lossy().into_owned();
+    // Read strictly: an unreadable folder must fail here, not pass by checking nothing.
+    let names: Vec<String> = std::fs::read_dir(&snapshots)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", snapshots.display()))
+        .map(|entry| {
+            entry
+                .expect("a readable snapshot folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut checked = 0;
+    for name in &names {
         if let Some(fixture) = name
             .strip_prefix("fixtures__every_fixture_report_matches_its_snapshot@")
             .and_then(|n| n.strip_suffix(".snap"))
@@ -165,8 +180,14 @@ fn no_snapshot_is_left_without_its_fixture() {
                 fixtures.contains(&fixture.to_owned()),
                 "stale snapshot {name}: its fixture is gone; delete it"
             );
+            checked += 1;
         }
     }
+    assert_eq!(
+        checked,
+        fixtures.len(),
+        "every fixture has exactly one report snapshot"
+    );
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {

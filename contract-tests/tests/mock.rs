@@ -252,11 +252,10 @@ macro_rules! fault_is_detected {
         #[tokio::test]
         async fn $name() {
             let findings = walk_with($fault).await;
-            let pointer: Option<&str> = $pointer;
+            let pointer: &str = $pointer;
             assert!(
-                findings.iter().any(|f| f.rule == $rule
-                    && pointer.is_none_or(|p| f.pointer.starts_with(p))),
-                "{} not reported as {}: {:?}", $fault, $rule.id(), findings
+                findings.iter().any(|f| f.rule == $rule && f.pointer == pointer),
+                "{} not reported as {} at {pointer:?}: {:?}", $fault, $rule.id(), findings
             );
             // Faults a resilient client absorbs (rate limits) show only to a raw walk.
             assert!($fault.rule().is_none_or(|r| r == $rule));
@@ -265,14 +264,49 @@ macro_rules! fault_is_detected {
 }
 
 fault_is_detected! {
-    server_error_fault_is_reported_as_status => Fault::ServerError, Rule::Status, Some("");
-    rate_limit_fault_is_reported_as_status => Fault::RateLimit, Rule::Status, Some("");
-    malformed_json_fault_is_reported_as_json_syntax => Fault::MalformedJson, Rule::JsonSyntax, Some("");
-    wrong_content_type_fault_is_reported_as_content_type => Fault::WrongContentType, Rule::ContentType, Some("");
-    numeric_strings_fault_is_reported_as_numeric_string => Fault::NumericStrings, Rule::NumericString, Some("/results/");
-    unknown_status_fault_is_reported_as_schema => Fault::UnknownStatus, Rule::Schema, Some("/results/0/status");
-    broken_next_fault_is_reported_as_next_leaves_collection => Fault::BrokenNext, Rule::NextLeavesCollection, Some("/_links/next/href");
-    duplicate_ids_fault_is_reported_as_duplicate_session_id => Fault::DuplicateIds, Rule::DuplicateSessionId, Some("/results/0/id");
+    server_error_fault_is_reported_as_status => Fault::ServerError, Rule::Status, "";
+    rate_limit_fault_is_reported_as_status => Fault::RateLimit, Rule::Status, "";
+    malformed_json_fault_is_reported_as_json_syntax => Fault::MalformedJson, Rule::JsonSyntax, "";
+    wrong_content_type_fault_is_reported_as_content_type => Fault::WrongContentType, Rule::ContentType, "";
+    unknown_status_fault_is_reported_as_schema => Fault::UnknownStatus, Rule::Schema, "/results/0/status";
+    broken_next_fault_is_reported_as_next_leaves_collection => Fault::BrokenNext, Rule::NextLeavesCollection, "/_links/next/href";
+    duplicate_ids_fault_is_reported_as_duplicate_session_id => Fault::DuplicateIds, Rule::DuplicateSessionId, "/results/0/id";
+}
+
+#[tokio::test]
+async fn numeric_strings_fault_is_reported_at_each_statistic() {
+    // Which statistics a session has is up to the generator, so each pointer is checked for
+    // its exact shape: /results/<index on the page>/statistics/<an integer statistic>.
+    const COUNTERS: &[&str] = &[
+        "processingRateBytesPS",
+        "processingRateItemsPS",
+        "readRateBytesPS",
+        "writeRateBytesPS",
+        "transferredDataBytes",
+        "processedObjects",
+    ];
+    let findings = walk_with(Fault::NumericStrings).await;
+    let numeric: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.rule == Rule::NumericString)
+        .collect();
+    assert!(!numeric.is_empty(), "{findings:?}");
+    for finding in &numeric {
+        let rest = finding.pointer.strip_prefix("/results/");
+        let (index, name) = rest
+            .and_then(|r| r.split_once("/statistics/"))
+            .unwrap_or_else(|| panic!("unexpected pointer {:?}", finding.pointer));
+        assert!(
+            index.parse::<u64>().is_ok_and(|i| i < 30),
+            "{}",
+            finding.pointer
+        );
+        assert!(COUNTERS.contains(&name), "{}", finding.pointer);
+    }
+    assert!(
+        findings.iter().all(|f| f.rule == Rule::NumericString),
+        "only numeric strings: {findings:?}"
+    );
 }
 
 #[tokio::test]
@@ -340,7 +374,9 @@ async fn a_large_job_serves_pages_of_ten_thousand() {
     let first = started.elapsed();
     assert!(all(&pages).is_empty(), "{:?}", all(&pages).first());
     assert_eq!(count as u64, sessions);
-    // Rendered once: a second walk only splices pre-rendered bytes.
+    // Rendered once: the job's sessions were generated for the first walk, and a page served
+    // again only splices the bytes rendered then.
+    assert_eq!(server.sessions_rendered(), sessions);
     let started = Instant::now();
     let url = format!(
         "{}/v5/Jobs/{job}/JobSessions?offset=10000&limit=10000",
@@ -349,6 +385,11 @@ async fn a_large_job_serves_pages_of_ten_thousand() {
     let page = fetch(&client, &url, &access).await;
     let again = started.elapsed();
     assert_eq!(page.status, 200);
+    assert_eq!(
+        server.sessions_rendered(),
+        sessions,
+        "nothing rendered again"
+    );
     eprintln!(
         "{sessions} sessions: first walk (generation + verification) {first:?}; a cached page of 10000 ({} bytes) in {again:?}",
         page.body.len()

@@ -15,7 +15,7 @@ use proptest::test_runner::{FileFailurePersistence, RngAlgorithm, RngSeed};
 use serde_json::Value;
 use vbo_contract::generate::{GeneratedPage, GeneratedWalk, Generator};
 use vbo_contract::mutate::{self, Mutation};
-use vbo_contract::{Contract, Finding, Response, Verifier, Walk};
+use vbo_contract::{ContentType, Contract, Finding, Options, Response, Rule, Verifier, Walk};
 
 static CONTRACT: LazyLock<Contract> =
     LazyLock::new(|| Contract::embedded().expect("the embedded contract loads"));
@@ -309,5 +309,157 @@ fn every_mutation_operator_has_a_test() {
     assert_eq!(Mutation::ALL.len(), 10);
     for m in Mutation::ALL {
         assert_eq!(m.id().parse::<Mutation>().ok(), Some(*m));
+    }
+}
+
+/// A status code: the ones servers send most, then any at all.
+fn any_status() -> impl Strategy<Value = u16> {
+    prop_oneof![
+        3 => prop::sample::select(vec![200u16, 400, 401, 403, 404, 429, 500, 502, 503, 504]),
+        1 => 100u16..=599,
+        1 => any::<u16>(),
+    ]
+}
+
+/// How a response's `Content-Type` is known: not recorded, missing, or some value.
+#[derive(Debug, Clone)]
+enum AnyContentType {
+    NotRecorded,
+    Missing,
+    Value(String),
+}
+
+fn any_content_type() -> impl Strategy<Value = AnyContentType> {
+    prop_oneof![
+        Just(AnyContentType::NotRecorded),
+        Just(AnyContentType::Missing),
+        prop::sample::select(vec![
+            "application/json; charset=utf-8",
+            "application/json",
+            "Application/JSON;charset=\"UTF-8\"",
+            "application/json; charset=iso-8859-1",
+            "application/problem+json",
+            "text/html; charset=utf-8",
+            "text/plain",
+            "",
+            ";",
+            "application/json; charset",
+        ])
+        .prop_map(|v| AnyContentType::Value(v.to_owned())),
+        ".{0,40}".prop_map(AnyContentType::Value),
+    ]
+}
+
+/// A body as servers send them: pages, error objects, OAuth errors, HTML, text, any JSON,
+/// and bytes that are not text at all.
+fn any_body() -> BoxedStrategy<Vec<u8>> {
+    prop_oneof![
+        GENERATOR.page_strategy().prop_map(|p| p.bytes()),
+        any_json().prop_map(|message| serde_json::to_vec(&serde_json::json!({"message": message})).unwrap()),
+        ".{0,60}".prop_map(|m| serde_json::to_vec(&serde_json::json!({"message": m})).unwrap()),
+        Just(br#"{"error":"invalid_grant","error_description":"The user name or password is incorrect."}"#.to_vec()),
+        ".{0,80}".prop_map(|t| format!("<html><body><h1>{t}</h1></body></html>").into_bytes()),
+        ".{0,80}".prop_map(String::into_bytes),
+        any_json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+        prop::collection::vec(any::<u8>(), 0..256),
+    ]
+    .boxed()
+}
+
+proptest! {
+    #![proptest_config(config(1024))]
+
+    /// Every path of `verify`: any status, any content type, any body. It never panics, a
+    /// non-200 is one `status` finding and never a page of a walk, a content type that is
+    /// not JSON in UTF-8 is reported, and every finding is well formed.
+    #[test]
+    fn the_verifier_never_panics_on_any_response(
+        status in any_status(),
+        content_type in any_content_type(),
+        body in any_body(),
+        location in proptest::option::of(".{0,40}"),
+    ) {
+        let content_type_ref = match &content_type {
+            AnyContentType::NotRecorded => ContentType::NotRecorded,
+            AnyContentType::Missing => ContentType::Missing,
+            AnyContentType::Value(v) => ContentType::Value(v),
+        };
+        let response = Response {
+            status,
+            content_type: content_type_ref,
+            body: &body,
+            location: location.as_deref(),
+        };
+        let redirect = (300..400).contains(&status);
+        let verifier = Verifier::new(&CONTRACT);
+        let masked = verifier.with_options(Options { mask_values: true });
+        for verifier in [verifier, masked] {
+            let verdict = verifier.verify(&response, &Default::default());
+            let mut walk = Walk::new(Some(0));
+            let in_walk = verifier.verify_in_walk(&response, &Default::default(), &mut walk);
+            walk.finish(&mut Vec::new());
+            let statuses = verdict.findings.iter().filter(|f| f.rule == Rule::Status).count();
+            prop_assert_eq!(statuses, usize::from(status != 200 && !redirect), "{}", describe(&verdict.findings));
+            if redirect {
+                // A redirect is reported as such and nothing else of it is judged.
+                let rules: Vec<_> = verdict.findings.iter().map(|f| f.rule).collect();
+                prop_assert_eq!(rules, vec![Rule::Redirect]);
+            }
+            if status != 200 {
+                prop_assert!(verdict.facts.is_none());
+                prop_assert_eq!(verdict.sessions, 0);
+                prop_assert_eq!(walk.pages(), 0, "an error response is no page of a walk");
+            }
+            let wrong_type = match &content_type {
+                AnyContentType::NotRecorded => false,
+                AnyContentType::Missing => true,
+                AnyContentType::Value(v) => {
+                    let v = v.to_ascii_lowercase().replace(' ', "");
+                    !(v == "application/json"
+                        || v == "application/json;charset=utf-8"
+                        || v == "application/json;charset=\"utf-8\"")
+                }
+            };
+            let reported = verdict.findings.iter().any(|f| f.rule == Rule::ContentType);
+            if wrong_type && !redirect {
+                prop_assert!(reported, "{:?} not reported", content_type);
+            }
+            for finding in verdict.findings.iter().chain(&in_walk.findings) {
+                prop_assert!(
+                    finding.pointer.is_empty() || finding.pointer.starts_with('/'),
+                    "{:?}", finding.pointer
+                );
+                if let Some(position) = finding.position {
+                    prop_assert!(position.line >= 1 && position.column >= 1, "{:?}", position);
+                }
+            }
+        }
+    }
+
+    /// Nesting up to a few hundred levels, past serde_json's limit of 128, complete or cut
+    /// short, with or without a page around it: never a panic, and a body too deep to parse
+    /// is a `json-syntax` finding with a position. (Far deeper nesting is the property in
+    /// `tests/pending/deep_nesting.rs`.)
+    #[test]
+    fn the_verifier_never_panics_on_nesting_a_few_hundred_deep(
+        depth in 0usize..300,
+        object in any::<bool>(),
+        complete in any::<bool>(),
+        in_page in any::<bool>(),
+    ) {
+        let (open, close) = if object { ("{\"a\":", "}") } else { ("[", "]") };
+        let mut text = open.repeat(depth) + "1";
+        if complete {
+            text.push_str(&close.repeat(depth));
+        }
+        if in_page {
+            text = format!(r#"{{"offset":0,"limit":30,"results":[{{"id":{text}}}]}}"#);
+        }
+        let verdict = Verifier::new(&CONTRACT).verify(&Response::body(text.as_bytes()), &Default::default());
+        let nesting = depth + 3 * usize::from(in_page);
+        if (depth > 0 && !complete) || nesting > 140 {
+            let syntax = verdict.findings.iter().find(|f| f.rule == Rule::JsonSyntax);
+            prop_assert!(syntax.is_some_and(|f| f.position.is_some()), "{}", describe(&verdict.findings));
+        }
     }
 }

@@ -9,6 +9,7 @@ mod config;
 mod conformance;
 mod lint;
 mod mock;
+mod mutants;
 mod progress;
 mod record;
 mod server;
@@ -58,6 +59,8 @@ enum Command {
     Mock(mock::Args),
     /// Check the contract with outside tools (spec validators, ajv, Schemathesis, Prism).
     Conformance(conformance::Args),
+    /// Mutation testing of client/src and contract-tests/src with a pinned cargo-mutants.
+    Mutants(mutants::Args),
     /// Measure verification and client throughput against the parse floor and peer validators.
     Bench(bench::Args),
     /// Print a shell completion script for the `xtask` binary (bash, zsh, fish, powershell).
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Mutants(args) => mutants::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "xtask", &mut std::io::stdout());

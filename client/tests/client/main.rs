@@ -5,6 +5,7 @@ mod hostile;
 mod server;
 
 mod bounded;
+mod guards;
 mod lenient;
 mod lifetimes;
 mod paging;

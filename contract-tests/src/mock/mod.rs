@@ -134,6 +134,7 @@ pub struct MockServer {
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     warming: tokio::task::JoinHandle<()>,
+    state: Arc<MockState>,
 }
 
 impl fmt::Debug for MockServer {
@@ -188,6 +189,7 @@ impl MockServer {
             config,
             tokens: Mutex::new(token::Tokens::default()),
             requests: AtomicU64::new(0),
+            rendered: AtomicU64::new(0),
         });
         // Render every job in the background now, so the first page of a big job is quick;
         // a request that comes first waits for the same rendering.
@@ -197,7 +199,7 @@ impl MockServer {
                 render::rendered(&warm, job).await;
             }
         });
-        let app = routes::router(state);
+        let app = routes::router(Arc::clone(&state));
         let handle = axum_server::Handle::new();
         let (task, ca_pem) = match tls {
             Tls::None => {
@@ -229,7 +231,14 @@ impl MockServer {
             handle,
             task,
             warming,
+            state,
         })
+    }
+
+    /// Sessions generated and serialised so far; a job's sessions are rendered once, so this
+    /// stops growing once every job has been served.
+    pub fn sessions_rendered(&self) -> u64 {
+        self.state.rendered.load(Ordering::Relaxed)
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, without a trailing slash.
@@ -281,6 +290,8 @@ struct MockState {
     tokens: Mutex<token::Tokens>,
     /// Sessions requests seen, for the faults that strike every other request.
     requests: AtomicU64,
+    /// Sessions generated and serialised so far (each job's once, on first use).
+    rendered: AtomicU64,
 }
 
 /// One served job.

@@ -2,6 +2,7 @@
 //! together from them, so a page costs a copy, not a serialisation.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
@@ -29,6 +30,7 @@ pub(super) async fn rendered<'a>(state: &Arc<MockState>, job: &'a Job) -> &'a Re
 /// included), on all cores.
 fn sessions(state: &MockState, job_id: &str) -> Vec<Box<[u8]>> {
     let total = state.config.sessions_per_job + state.config.hidden_sessions();
+    state.rendered.fetch_add(total, Ordering::Relaxed);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8) as u64;

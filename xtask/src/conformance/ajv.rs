@@ -11,7 +11,7 @@ use std::process::Command;
 use base64::Engine;
 use vbo_contract::generate::{GeneratedPage, Generator};
 use vbo_contract::mutate::{self, Mutation};
-use vbo_contract::{Contract, Request, Response, Rule, Verifier, recorded};
+use vbo_contract::{Contract, Finding, Request, Response, Rule, Verifier, recorded};
 
 use super::{Outcome, Tools};
 
@@ -54,41 +54,111 @@ pub fn run(tools: &Tools, root: &Path) -> Outcome {
     let ours: Vec<bool> = payloads
         .iter()
         .map(|(_, body)| {
-            let verdict = verifier.verify(&Response::body(body), &Request::default());
-            !verdict
-                .findings
-                .iter()
-                .any(|f| SCHEMA_RULES.contains(&f.rule))
+            schema_layer_valid(
+                &verifier
+                    .verify(&Response::body(body), &Request::default())
+                    .findings,
+            )
         })
         .collect();
     let theirs = match ask_ajv(tools, root, &payloads) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let mut disagreements = 0;
-    for (((name, body), ours), (their_valid, their_errors)) in
-        payloads.iter().zip(&ours).zip(&theirs)
-    {
-        if ours != their_valid {
-            disagreements += 1;
-            println!(
-                "ajv disagrees on {name}: ours {}, ajv {} {their_errors:?}\npayload: {}",
-                verdict_word(*ours),
-                verdict_word(*their_valid),
-                String::from_utf8_lossy(body)
-            );
-        }
+    let comparison = compare(&ours, &theirs);
+    for d in &comparison.disagreements {
+        let (name, body) = &payloads[d.index];
+        println!(
+            "ajv disagrees on {name}: ours {}, ajv {} {:?}\npayload: {}",
+            verdict_word(d.ours),
+            verdict_word(d.theirs),
+            d.errors,
+            String::from_utf8_lossy(body)
+        );
     }
-    let invalid = ours.iter().filter(|v| !**v).count();
     Outcome {
         tool,
         checked,
-        passed: disagreements == 0 && theirs.len() == payloads.len(),
-        counts: format!(
-            "{} payloads ({} valid, {invalid} invalid), {disagreements} disagreements",
-            payloads.len(),
-            payloads.len() - invalid
-        ),
+        passed: comparison.passed(),
+        counts: comparison.counts(),
+    }
+}
+
+/// One payload ajv judged otherwise than we did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Disagreement {
+    /// The payload's index in the list both were given.
+    pub index: usize,
+    /// Our schema-layer verdict (true = valid).
+    pub ours: bool,
+    /// ajv's verdict.
+    pub theirs: bool,
+    /// ajv's error messages for it.
+    pub errors: Vec<String>,
+}
+
+/// ajv's verdicts set against ours, payload by payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Comparison {
+    /// Payloads we judged.
+    pub ours: usize,
+    /// Verdicts ajv returned (must equal `ours`: a missing verdict is no agreement).
+    pub theirs: usize,
+    /// Payloads we found schema-invalid.
+    pub invalid: usize,
+    /// Where the verdicts differ.
+    pub disagreements: Vec<Disagreement>,
+}
+
+impl Comparison {
+    /// The step passes only when ajv judged every payload and agreed on each.
+    pub fn passed(&self) -> bool {
+        self.ours == self.theirs && self.disagreements.is_empty()
+    }
+
+    /// The counts line of the step.
+    pub fn counts(&self) -> String {
+        let mut counts = format!(
+            "{} payloads ({} valid, {} invalid), {} disagreements",
+            self.ours,
+            self.ours - self.invalid,
+            self.invalid,
+            self.disagreements.len()
+        );
+        if self.ours != self.theirs {
+            counts.push_str(&format!(
+                "; ajv returned {} verdicts for {} payloads",
+                self.theirs, self.ours
+            ));
+        }
+        counts
+    }
+}
+
+/// Our verdict as ajv could reach it: valid unless a schema-layer rule has a finding.
+pub(crate) fn schema_layer_valid(findings: &[Finding]) -> bool {
+    !findings.iter().any(|f| SCHEMA_RULES.contains(&f.rule))
+}
+
+/// Sets ajv's verdicts (valid, errors) against ours, in payload order.
+pub(crate) fn compare(ours: &[bool], theirs: &[(bool, Vec<String>)]) -> Comparison {
+    let disagreements = ours
+        .iter()
+        .zip(theirs)
+        .enumerate()
+        .filter(|(_, (ours, (theirs, _)))| *ours != theirs)
+        .map(|(index, (ours, (theirs, errors)))| Disagreement {
+            index,
+            ours: *ours,
+            theirs: *theirs,
+            errors: errors.clone(),
+        })
+        .collect();
+    Comparison {
+        ours: ours.len(),
+        theirs: theirs.len(),
+        invalid: ours.iter().filter(|v| !**v).count(),
+        disagreements,
     }
 }
 
@@ -196,19 +266,133 @@ fn ask_ajv(
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    String::from_utf8_lossy(&out.stdout)
+    parse_verdicts(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Reads `ajv-verdicts.mjs` output: one `{"valid": bool, "errors": [..]}` line per payload.
+/// A line without a boolean `valid` is an error, never a verdict.
+pub(crate) fn parse_verdicts(stdout: &str) -> Result<Vec<(bool, Vec<String>)>, String> {
+    stdout
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let v: serde_json::Value = serde_json::from_str(line)
                 .map_err(|e| format!("unreadable ajv line {line:?}: {e}"))?;
+            let valid = v["valid"]
+                .as_bool()
+                .ok_or_else(|| format!("ajv line without a boolean `valid`: {line:?}"))?;
             let errors = v["errors"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|e| e.as_str().map(str::to_owned))
                 .collect();
-            Ok((v["valid"].as_bool().unwrap_or(false), errors))
+            Ok((valid, errors))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vbo_contract::Contract;
+
+    fn ajv(valid: bool) -> (bool, Vec<String>) {
+        (valid, vec![format!("ajv says {valid}")])
+    }
+
+    #[test]
+    fn agreement_passes() {
+        let comparison = compare(&[true, false, true], &[ajv(true), ajv(false), ajv(true)]);
+        assert!(comparison.passed(), "{comparison:?}");
+        assert_eq!(
+            comparison.counts(),
+            "3 payloads (2 valid, 1 invalid), 0 disagreements"
+        );
+    }
+
+    #[test]
+    fn a_disagreement_either_way_fails_and_names_the_payload() {
+        let comparison = compare(&[true, false, true], &[ajv(true), ajv(true), ajv(false)]);
+        assert!(!comparison.passed());
+        assert_eq!(
+            comparison.disagreements,
+            vec![
+                Disagreement {
+                    index: 1,
+                    ours: false,
+                    theirs: true,
+                    errors: vec!["ajv says true".into()],
+                },
+                Disagreement {
+                    index: 2,
+                    ours: true,
+                    theirs: false,
+                    errors: vec!["ajv says false".into()],
+                },
+            ]
+        );
+        assert!(comparison.counts().ends_with("2 disagreements"));
+    }
+
+    #[test]
+    fn missing_or_extra_verdicts_fail() {
+        let short = compare(&[true, true], &[ajv(true)]);
+        assert!(!short.passed());
+        assert!(
+            short
+                .counts()
+                .contains("ajv returned 1 verdicts for 2 payloads")
+        );
+        assert!(!compare(&[true], &[ajv(true), ajv(true)]).passed());
+        assert!(!compare(&[true], &[]).passed());
+    }
+
+    #[test]
+    fn ajv_output_is_read_strictly() {
+        let read = parse_verdicts(
+            "{\"valid\":true,\"errors\":[]}\n\n{\"valid\":false,\"errors\":[\"/status must be equal to one of the allowed values\"]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read,
+            vec![
+                (true, vec![]),
+                (
+                    false,
+                    vec!["/status must be equal to one of the allowed values".into()]
+                )
+            ]
+        );
+        assert!(parse_verdicts("{\"errors\":[]}").is_err(), "no verdict");
+        assert!(parse_verdicts("{\"valid\":\"yes\"}").is_err());
+        assert!(parse_verdicts("not json").is_err());
+    }
+
+    #[test]
+    fn our_verdict_counts_the_schema_layer_only() {
+        let contract = Contract::embedded().unwrap();
+        let verifier = Verifier::new(&contract);
+        let ours = |body: &str| {
+            schema_layer_valid(
+                &verifier
+                    .verify(&Response::body(body.as_bytes()), &Request::default())
+                    .findings,
+            )
+        };
+        let session = |status: &str, end: &str| {
+            format!(
+                r#"{{"offset":0,"limit":1,"results":[{{"id":"6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1","creationTime":"2020-12-13T22:00:00Z","endTime":"{end}","status":"{status}"}}]}}"#
+            )
+        };
+        assert!(ours(&session("Success", "2020-12-13T22:02:00Z")));
+        // A rule beyond the schema (end before creation) is invisible to ajv.
+        assert!(ours(&session("Success", "2020-12-13T21:00:00Z")));
+        assert!(!ours(&session("Exploded", "2020-12-13T22:02:00Z")));
+        assert!(!ours("{\"offset\":0"));
+        // A numeric string is schema-invalid to both; our policy only downgrades it.
+        assert!(!ours(
+            r#"{"offset":0,"limit":1,"results":[{"id":"6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1","creationTime":"2020-12-13T22:00:00Z","status":"Success","statistics":{"processedObjects":"377"}}]}"#
+        ));
+    }
 }

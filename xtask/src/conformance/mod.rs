@@ -7,7 +7,7 @@ mod prism;
 mod sarif;
 mod schemathesis;
 mod spec;
-mod tools;
+pub(crate) mod tools;
 
 use std::time::Instant;
 

@@ -2,6 +2,7 @@
 //! `POST /v5/Token`. It must pass on the normal mock and fail on a contract-breaking fault, so
 //! the harness cannot pass by testing nothing.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -12,6 +13,18 @@ use super::{Outcome, Tools};
 /// The fault the second run must catch: sessions with a status the contract does not list.
 const BREAKING_FAULT: Fault = Fault::UnknownStatus;
 
+/// The failure Schemathesis must report for [`BREAKING_FAULT`] (its `response_schema_conformance`
+/// check's title). Any other failure, a server error included, is not the fault being caught.
+const EXPECTED_FAILURE: &str = "Response violates schema";
+
+/// What one Schemathesis run said: its exit status and its output.
+pub(crate) struct RunOutput {
+    /// Whether the process exited 0.
+    pub success: bool,
+    /// Its standard output and error, in that order.
+    pub text: String,
+}
+
 /// Runs Schemathesis twice: on the normal mock (must pass) and on a faulty one (must fail).
 pub fn run(tools: &Tools, root: &Path, runtime: &tokio::runtime::Runtime) -> Vec<Outcome> {
     let tool = format!("schemathesis {}", tools.python_version("schemathesis"));
@@ -19,12 +32,15 @@ pub fn run(tools: &Tools, root: &Path, runtime: &tokio::runtime::Runtime) -> Vec
     let faulty = runtime.block_on(one_run(tools, root, Some(BREAKING_FAULT)));
     vec![
         match normal {
-            Ok((passed, summary)) => Outcome {
-                tool: tool.clone(),
-                checked: "mock, normal mode, --checks all".into(),
-                passed,
-                counts: summary,
-            },
+            Ok(run) => {
+                let (passed, counts) = judge_normal(&run);
+                Outcome {
+                    tool: tool.clone(),
+                    checked: "mock, normal mode, --checks all".into(),
+                    passed,
+                    counts,
+                }
+            }
             Err(e) => Outcome {
                 tool: tool.clone(),
                 checked: "mock, normal mode".into(),
@@ -33,12 +49,18 @@ pub fn run(tools: &Tools, root: &Path, runtime: &tokio::runtime::Runtime) -> Vec
             },
         },
         match faulty {
-            Ok((passed, summary)) => Outcome {
-                tool,
-                checked: format!("mock with fault `{}` (must fail)", BREAKING_FAULT.id()),
-                passed: !passed && summary.contains("failure"),
-                counts: format!("{summary} (expected failures)"),
-            },
+            Ok(run) => {
+                let (passed, counts) = judge_faulty(&run, EXPECTED_FAILURE);
+                Outcome {
+                    tool,
+                    checked: format!(
+                        "mock with fault `{}` (must fail with \"{EXPECTED_FAILURE}\")",
+                        BREAKING_FAULT.id()
+                    ),
+                    passed,
+                    counts,
+                }
+            }
             Err(e) => Outcome {
                 tool,
                 checked: "mock with a fault".into(),
@@ -49,12 +71,88 @@ pub fn run(tools: &Tools, root: &Path, runtime: &tokio::runtime::Runtime) -> Vec
     ]
 }
 
-/// One Schemathesis run against a fresh mock; returns (passed, its summary line).
-async fn one_run(
-    tools: &Tools,
-    root: &Path,
-    fault: Option<Fault>,
-) -> Result<(bool, String), String> {
+/// The titles of the failures in the run's `Failures:` summary (`❌ Server error: 2`).
+pub(crate) fn failure_kinds(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .skip_while(|l| l.trim() != "Failures:")
+        .skip(1)
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix('❌'))
+        .map(|l| {
+            let l = l.trim();
+            l.rsplit_once(':')
+                .filter(|(_, count)| count.trim().parse::<u64>().is_ok())
+                .map_or(l, |(title, _)| title)
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The normal run passes when Schemathesis exits 0 and lists no failure.
+pub(crate) fn judge_normal(run: &RunOutput) -> (bool, String) {
+    let kinds = failure_kinds(&run.text);
+    let mut counts = summary(&run.text);
+    if !kinds.is_empty() {
+        counts.push_str(&format!("; failures: {}", join(&kinds)));
+    }
+    (run.success && kinds.is_empty(), counts)
+}
+
+/// The faulty run passes only when Schemathesis failed and reported `expected` among its
+/// failures: failing for another reason (a server error, a crash) does not count.
+pub(crate) fn judge_faulty(run: &RunOutput, expected: &str) -> (bool, String) {
+    let kinds = failure_kinds(&run.text);
+    let caught = !run.success && kinds.contains(expected);
+    let found = if kinds.is_empty() {
+        "no failure listed".to_owned()
+    } else {
+        join(&kinds)
+    };
+    let verdict = if caught {
+        "expected failure found"
+    } else {
+        "the expected failure is missing"
+    };
+    (
+        caught,
+        format!(
+            "{}; failures: {found} ({verdict}: \"{expected}\")",
+            summary(&run.text)
+        ),
+    )
+}
+
+fn join(kinds: &BTreeSet<String>) -> String {
+    kinds.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// The run's test-case line and its closing summary line, for the report.
+fn summary(text: &str) -> String {
+    let closing = text
+        .lines()
+        .rev()
+        .find(|l| {
+            l.contains(" in ")
+                && (l.contains("passed") || l.contains("failure") || l.contains("warning"))
+        })
+        .map(|l| {
+            l.trim_matches(|c: char| c == '=' || c.is_whitespace())
+                .to_owned()
+        })
+        .unwrap_or_else(|| "no summary line".into());
+    let cases = text
+        .lines()
+        .skip_while(|l| !l.contains("Test cases:"))
+        .nth(1)
+        .map(|l| l.trim().to_owned())
+        .unwrap_or_default();
+    format!("{cases}; {closing}")
+}
+
+/// One Schemathesis run against a fresh mock.
+async fn one_run(tools: &Tools, root: &Path, fault: Option<Fault>) -> Result<RunOutput, String> {
     let config = MockConfig {
         jobs: 1,
         sessions_per_job: 200,
@@ -103,23 +201,101 @@ async fn one_run(
     }) {
         println!("  {}", line.trim());
     }
-    let summary = text
-        .lines()
-        .rev()
-        .find(|l| {
-            l.contains(" in ")
-                && (l.contains("passed") || l.contains("failure") || l.contains("warning"))
-        })
-        .map(|l| {
-            l.trim_matches(|c: char| c == '=' || c.is_whitespace())
-                .to_owned()
-        })
-        .unwrap_or_else(|| "no summary line".into());
-    let cases = text
-        .lines()
-        .skip_while(|l| !l.contains("Test cases:"))
-        .nth(1)
-        .map(|l| l.trim().to_owned())
-        .unwrap_or_default();
-    Ok((output.status.success(), format!("{cases}; {summary}")))
+    Ok(RunOutput {
+        success: output.status.success(),
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The closing part of a Schemathesis 4 run, as its CLI prints it.
+    fn output(failures: &[(&str, u32)]) -> String {
+        let mut text = String::from(
+            "=================================== SUMMARY ====================================\n\n\
+             API Operations:\n  Selected: 2/2\n  Tested: 2\n\n",
+        );
+        if !failures.is_empty() {
+            text.push_str("Failures:\n");
+            for (title, count) in failures {
+                text.push_str(&format!("  ❌ {title}: {count}\n"));
+            }
+            text.push('\n');
+        }
+        text.push_str("Test cases:\n  120 generated, 120 passed\n\n");
+        let closing = if failures.is_empty() {
+            "No issues found in 4.20s"
+        } else {
+            "2 failures in 4.20s"
+        };
+        text.push_str(&format!(
+            "=================== {closing} ===================\n"
+        ));
+        text
+    }
+
+    fn run(success: bool, failures: &[(&str, u32)]) -> RunOutput {
+        RunOutput {
+            success,
+            text: output(failures),
+        }
+    }
+
+    #[test]
+    fn failure_titles_are_read_from_the_summary() {
+        let kinds = failure_kinds(&output(&[
+            ("Server error", 2),
+            ("Response violates schema", 1),
+        ]));
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            vec!["Response violates schema", "Server error"]
+        );
+        assert!(failure_kinds(&output(&[])).is_empty());
+        // Details elsewhere in the output are not the summary.
+        assert!(failure_kinds("- Response violates schema\n").is_empty());
+    }
+
+    #[test]
+    fn the_faulty_run_must_fail_with_a_schema_violation() {
+        let (passed, counts) = judge_faulty(
+            &run(false, &[("Response violates schema", 3)]),
+            EXPECTED_FAILURE,
+        );
+        assert!(passed, "{counts}");
+        assert!(counts.contains("expected failure found"), "{counts}");
+    }
+
+    #[test]
+    fn a_server_error_is_not_the_expected_schema_violation() {
+        let (passed, counts) = judge_faulty(&run(false, &[("Server error", 3)]), EXPECTED_FAILURE);
+        assert!(!passed, "{counts}");
+        assert!(counts.contains("Server error"), "{counts}");
+        assert!(
+            counts.contains("the expected failure is missing"),
+            "{counts}"
+        );
+    }
+
+    #[test]
+    fn a_faulty_run_that_passes_or_lists_nothing_fails_the_step() {
+        assert!(!judge_faulty(&run(true, &[]), EXPECTED_FAILURE).0);
+        // A crash: non-zero exit and no failure summary.
+        let crashed = RunOutput {
+            success: false,
+            text: "Traceback (most recent call last):\n  ...\nConnectionError\n".into(),
+        };
+        assert!(!judge_faulty(&crashed, EXPECTED_FAILURE).0);
+    }
+
+    #[test]
+    fn the_normal_run_passes_only_clean() {
+        assert!(judge_normal(&run(true, &[])).0);
+        let (passed, counts) = judge_normal(&run(false, &[("Server error", 1)]));
+        assert!(!passed);
+        assert!(counts.contains("failures: Server error"), "{counts}");
+        assert!(!judge_normal(&run(false, &[])).0, "a non-zero exit fails");
+    }
 }
