@@ -590,9 +590,10 @@ fn mask_hides_every_payload_value_and_host_name_in_every_rule_and_format() {
     let mut first = session(4);
     first["id"] = json!(secret_id);
     first["_links"]["self"]["href"] = json!(format!("/v5/jobsessions/{secret_id}"));
-    let mut walk_page = page(0, 1, vec![first.clone()]);
+    // Not at the head of the next page, so it is no shifted collection but a duplicate.
+    let mut walk_page = page(0, 2, vec![first.clone(), session(5)]);
     walk_page["_links"] = json!({"next": {"href": "/v5/Jobs/x/JobSessions"}});
-    let walk = format!("{walk_page}\n{}\n", page(1, 1, vec![first]));
+    let walk = format!("{walk_page}\n{}\n", page(2, 2, vec![session(6), first]));
     std::fs::write(dir.join("walk.ndjson"), walk).unwrap();
     // status: the server's message.
     std::fs::write(

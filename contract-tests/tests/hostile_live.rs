@@ -576,6 +576,34 @@ async fn escape_sequences_in_every_string_field_stay_escaped_in_json() {
     );
     let parsed: Value = serde_json::from_str(&text).unwrap();
     assert!(parsed["findings"].to_string().contains("\\u001b[2J"));
+    // The human report escapes them, so the payload can neither drive the terminal nor forge
+    // a verdict line.
+    let human = report::human(&report, false);
+    assert!(
+        !human.chars().any(|c| c != '\n' && (c.is_control() || c == '\u{9b}')),
+        "raw control character in the human report"
+    );
+    assert!(
+        !human.lines().any(|line| line.starts_with("ok:")),
+        "a forged verdict line"
+    );
+    assert!(human.contains("\\u{1b}[2J"), "{human}");
+}
+
+#[tokio::test]
+async fn deep_nesting_in_a_live_page_is_a_finding_not_an_abort() {
+    let server = Server::start(|_| {
+        let body = format!(
+            "{{\"offset\":0,\"limit\":2,\"results\":{}{}}}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        );
+        Answer::bytes(200, body.into_bytes())
+    })
+    .await;
+    let report = walk_with(&Source::new(&server), plan(2)).await;
+    assert_eq!(rules(&report), vec!["json-syntax"]);
+    assert_eq!(report.pages(), 1);
 }
 
 #[tokio::test]

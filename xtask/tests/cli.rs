@@ -620,3 +620,39 @@ fn record_keeps_bodies_byte_for_byte_and_replaces_every_host() {
     assert!(!stderr.contains(job), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn absorbed_faults_are_reported_as_transient_and_fail_only_when_denied() {
+    for (fault, kind) in [
+        ("rate-limit", "rate-limited"),
+        ("expired-token", "re-sign-in"),
+    ] {
+        let args = [
+            "verify",
+            "--quiet",
+            "--format",
+            "json",
+            "--mock-fault",
+            fault,
+            "--mock-jobs",
+            "1",
+            "--mock-sessions",
+            "120",
+            "--page-size",
+            "50",
+        ];
+        let output = xtask(&args);
+        assert_eq!(code(&output), 0, "{fault}: the verdict stays clean");
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let kinds: Vec<&str> = report["transient"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["kind"].as_str().unwrap())
+            .collect();
+        assert!(kinds.contains(&kind), "{fault}: {kinds:?}");
+        assert!(report["transient_total"].as_u64().unwrap() > 0, "{fault}");
+        let denied = xtask(&[&args[..], &["--deny-transient"]].concat());
+        assert_eq!(code(&denied), 1, "{fault}: --deny-transient fails the run");
+    }
+}
