@@ -580,7 +580,9 @@ async fn escape_sequences_in_every_string_field_stay_escaped_in_json() {
     // a verdict line.
     let human = report::human(&report, false);
     assert!(
-        !human.chars().any(|c| c != '\n' && (c.is_control() || c == '\u{9b}')),
+        !human
+            .chars()
+            .any(|c| c != '\n' && (c.is_control() || c == '\u{9b}')),
         "raw control character in the human report"
     );
     assert!(
