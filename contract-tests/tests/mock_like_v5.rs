@@ -546,3 +546,39 @@ async fn the_rate_limit_fault_sends_the_429_the_contract_declares() {
     assert!(validator.is_valid(&body), "{body}");
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_client_waits_out_a_throttled_sign_in_on_the_mock() {
+    let quota = TokenQuota {
+        refuse_first: 2,
+        per_window: 10,
+        window: Duration::from_secs(1),
+    };
+    let server = MockServer::start(
+        MockConfig {
+            token_quota: quota,
+            ..config(Some(Fault::TokenThrottle))
+        },
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    let client = vbo_client::Client::builder(server.base_url())
+        .credentials(USER, PASSWORD)
+        .build()
+        .unwrap();
+    let job = server.job_ids()[0].parse().unwrap();
+    let started = std::time::Instant::now();
+    let page = client.page(job, 0, 10).await.unwrap();
+    assert_eq!(page.results.len(), 10);
+    // Two refusals, each waited out for its Retry-After of one second, then signed in.
+    let log = client.transient_log();
+    assert_eq!(log.count(vbo_client::TransientKind::SignInThrottled), 2);
+    assert_eq!(log.total(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    server.shutdown().await.unwrap();
+}
