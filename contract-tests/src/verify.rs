@@ -18,7 +18,7 @@ use crate::locate;
 use crate::rules::{self, PageFacts, Request};
 
 /// The default cap on one body: a recorded file, an NDJSON line or a response. The largest
-/// legal page (10,000 sessions, `limit`'s maximum) is about 20 MB, so 64 MiB leaves room.
+/// legal page (10,000 sessions, `limit`'s maximum, every field at its longest) is 12.6 MB.
 pub const DEFAULT_MAX_BODY: u64 = vbo_client::DEFAULT_MAX_BODY_BYTES;
 
 /// How deep serde_json lets JSON nest (its recursion limit of 128 stops at the 128th level);
