@@ -178,22 +178,7 @@ pub(crate) fn is_retryable_failure(error: &reqwest::Error) -> bool {
 
 /// Whether rustls is somewhere in the chain of causes of `error`.
 pub(crate) fn is_tls_failure(error: &reqwest::Error) -> bool {
-    caused_by_rustls(error)
-}
-
-/// Walks `error`'s causes, looking inside `io::Error`s too: their `source` skips the error they
-/// wrap, and reqwest nests rustls's error two `io::Error`s deep.
-fn caused_by_rustls(error: &(dyn std::error::Error + 'static)) -> bool {
-    if error.is::<rustls::Error>() {
-        return true;
-    }
-    if let Some(io) = error.downcast_ref::<std::io::Error>()
-        && let Some(inner) = io.get_ref()
-        && caused_by_rustls(inner)
-    {
-        return true;
-    }
-    error.source().is_some_and(caused_by_rustls)
+    crate::tls::rustls_cause(error).is_some()
 }
 
 /// The wait a `Retry-After` header asks for: seconds, or an HTTP date (a past date is zero).

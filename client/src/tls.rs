@@ -575,7 +575,9 @@ pub(crate) fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'stat
 
 /// The rustls error in `error`'s chain of causes, looking inside `io::Error`s too: their
 /// `source` skips the error they wrap, and reqwest nests rustls's error two of them deep.
-fn rustls_cause<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+pub(crate) fn rustls_cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     if let Some(found) = error.downcast_ref::<rustls::Error>() {
         return Some(found);
     }
