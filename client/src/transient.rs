@@ -141,6 +141,17 @@ impl TransientRecorder {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_kind_displays_as_its_id() {
+        for kind in TransientKind::ALL {
+            assert_eq!(kind.to_string(), kind.id());
+        }
+        assert_eq!(
+            TransientKind::SignInThrottled.to_string(),
+            "sign-in-throttled"
+        );
+    }
+
     fn event(kind: TransientKind, detail: &str) -> TransientEvent {
         TransientEvent {
             kind,

@@ -241,3 +241,29 @@ async fn refuses_a_zero_cap() {
         .unwrap_err();
     assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_token_response_as_large_as_a_jwt_with_many_claims_is_read() {
+    // A JWT with many claims runs to a few KiB; 32 KiB is well inside the 64 KiB token cap.
+    let token = json!({
+        "access_token": format!("eyJ{}", "a".repeat(32 * 1024)),
+        "token_type": "bearer",
+        "expires_in": 3600
+    })
+    .to_string();
+    assert_eq!(MAX_TOKEN_BODY_BYTES, 64 * 1024, "README states 64 KiB");
+    let app = Router::new().route(
+        "/v5/Token",
+        post(move || {
+            let token = token.clone();
+            async move { ([("content-type", "application/json")], token) }
+        }),
+    );
+    let server = hostile::https(app).await;
+    let client = server
+        .builder()
+        .credentials(USERNAME, PASSWORD)
+        .build()
+        .unwrap();
+    client.sign_in().await.unwrap();
+}
