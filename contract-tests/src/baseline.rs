@@ -131,11 +131,13 @@ impl Baseline {
             path: name.clone(),
             source,
         };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > MAX_BYTES {
-            return Err(BaselineError::TooLarge { path: name });
-        }
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let bytes = crate::recorded::read_at_most(path, MAX_BYTES)
+            .map_err(io)?
+            .ok_or_else(|| BaselineError::TooLarge { path: name.clone() })?;
+        let text = String::from_utf8(bytes).map_err(|e| BaselineError::Malformed {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
         let baseline: Baseline =
             serde_json::from_str(&text).map_err(|e| BaselineError::Malformed {
                 path: name.clone(),

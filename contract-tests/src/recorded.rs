@@ -343,20 +343,27 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Reads a whole file, but never more than `cap` bytes of it: a larger file (or an endless
 /// one, such as `/dev/zero`) is an error naming the cap.
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    match read_at_most(path, cap) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(over_cap("the file", cap)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Reads a whole file if it holds at most `cap` bytes (`None` when it holds more). The bound
+/// is on the bytes read, not on the size the file claims, so `/dev/zero`, a FIFO or a file
+/// that grows while it is read cannot make it read more: every bounded file read of the kit
+/// (inputs, baselines, config files, certificates) goes through here.
+pub fn read_at_most(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let file = std::fs::File::open(path)?;
     let hint = file
         .metadata()
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map_or(0, |m| m.len().min(cap));
     let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > cap {
-        return Err(over_cap("the file", cap));
-    }
-    Ok(bytes)
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 /// How reading one line ended.

@@ -122,16 +122,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<(Config, PathBuf)>, Config
         }
     };
     let name = path.display().to_string();
-    let size = std::fs::metadata(&path)
+    let bytes = vbo_contract::recorded::read_at_most(&path, MAX_BYTES)
         .map_err(|e| ConfigError(format!("cannot read config {name}: {e}")))?
-        .len();
-    if size > MAX_BYTES {
-        return Err(ConfigError(format!(
-            "config {name} is larger than {MAX_BYTES} bytes"
-        )));
-    }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ConfigError(format!("cannot read config {name}: {e}")))?;
+        .ok_or_else(|| ConfigError(format!("config {name} is larger than {MAX_BYTES} bytes")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| ConfigError(format!("config {name} is not UTF-8: {e}")))?;
     let config = parse(&name, &text)?;
     let folder = path.parent().map(Path::to_owned).unwrap_or_default();
     Ok(Some((config, folder)))

@@ -7,6 +7,9 @@ use std::time::Duration;
 use vbo_client::{Client, Credentials};
 use vbo_contract::live::{self, WalkPlan};
 
+/// The most bytes `--ca-cert` may hold.
+const MAX_CA_CERT_BYTES: u64 = 1024 * 1024;
+
 /// Options shared by `verify --server` and `record`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServerArgs {
@@ -119,8 +122,15 @@ pub fn client(
         .max_body_bytes(args.max_body)
         .allow_password_over_http(args.allow_http_password);
     if let Some(path) = &args.ca_cert {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
+        // A certificate bundle is a few KiB; 1 MiB leaves room for any real one.
+        let pem = vbo_contract::recorded::read_at_most(path, MAX_CA_CERT_BYTES)
+            .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?
+            .ok_or_else(|| {
+                format!(
+                    "--ca-cert {} is larger than {MAX_CA_CERT_BYTES} bytes: not a PEM certificate",
+                    path.display()
+                )
+            })?;
         builder = builder.add_root_certificate(pem);
     }
     for pin in &args.pin_sha256 {

@@ -21,6 +21,11 @@ const MEMORY_KIB: u64 = 4 * 1024 * 1024;
 
 /// Runs `xtask args` under [`MEMORY_KIB`], killing it past [`DEADLINE`].
 fn xtask_within_deadline(args: &[&str]) -> Output {
+    xtask_within_deadline_with(args, &[])
+}
+
+/// [`xtask_within_deadline`] with extra environment variables.
+fn xtask_within_deadline_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
@@ -28,6 +33,7 @@ fn xtask_within_deadline(args: &[&str]) -> Output {
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -160,4 +166,43 @@ fn deep_nesting_is_a_finding_not_an_abort_and_every_other_input_is_verified() {
         "the fixture after the deep inputs is still verified: {stdout}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn endless_config_baseline_and_ca_cert_files_end_with_a_size_error() {
+    let fixture = root()
+        .join("contract-tests/fixtures/valid")
+        .read_dir()
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let fixture = fixture.display().to_string();
+    for (args, says) in [
+        (
+            vec!["verify", "--config", "/dev/zero", fixture.as_str()],
+            "config /dev/zero is larger than",
+        ),
+        (
+            vec!["verify", "--baseline", "/dev/zero", fixture.as_str()],
+            "baseline /dev/zero is larger than",
+        ),
+        (
+            vec![
+                "verify",
+                "--server",
+                "https://127.0.0.1:9",
+                "--job",
+                "514eabf9-4cc9-41e0-bf5f-76f1485904cd",
+                "--ca-cert",
+                "/dev/zero",
+            ],
+            "--ca-cert /dev/zero is larger than",
+        ),
+    ] {
+        let output = xtask_within_deadline_with(&args, &[("VBO_TOKEN", "t0ken")]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }
