@@ -16,7 +16,7 @@ use crate::body::{DEFAULT_MAX_BODY_BYTES, MAX_TOKEN_BODY_BYTES};
 use crate::credentials::{Credentials, Secret};
 use crate::error::Error;
 use crate::origin;
-use crate::raw::{self, RawPage};
+use crate::raw::RawPage;
 use crate::retry::{self, Attempt, Operation, RetryPolicy};
 use crate::tls;
 use crate::token::TokenKeeper;
@@ -419,17 +419,16 @@ impl Client {
             let call = inner
                 .api
                 .get_job_sessions(&job_id, Some(limit), Some(offset));
-            let (result, captured) = raw::capture(inner.max_body_bytes, call).await;
-            let raw = match captured {
-                Some(Ok(raw)) => raw,
-                Some(Err(too_large)) => return Attempt::Done(Err(too_large)),
-                None => {
-                    return retry::no_response(
-                        result.err(),
-                        inner.base.as_str(),
-                        "the request could not be built",
-                    );
-                }
+            let raw = match retry::send(
+                inner.max_body_bytes,
+                call,
+                inner.base.as_str(),
+                "the request could not be built",
+            )
+            .await
+            {
+                Ok(raw) => raw,
+                Err(attempt) => return attempt,
             };
             let event = |kind| TransientEvent {
                 kind,

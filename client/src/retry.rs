@@ -130,6 +130,22 @@ pub(crate) fn transient_status(status: StatusCode, operation: Operation) -> Opti
     }
 }
 
+/// Sends one generated-client call inside a capture scope and hands back the raw response;
+/// when none came back, the attempt's outcome: a body over the cap, or [`no_response`].
+pub(crate) async fn send<T, O, E>(
+    cap: u64,
+    call: impl Future<Output = Result<O, progenitor_client::Error<E>>>,
+    fallback_url: &str,
+    unsent: &str,
+) -> Result<crate::raw::RawPage, Attempt<T>> {
+    let (result, captured) = crate::raw::capture(cap, call).await;
+    match captured {
+        Some(Ok(raw)) => Ok(raw),
+        Some(Err(too_large)) => Err(Attempt::Done(Err(too_large))),
+        None => Err(no_response(result.err(), fallback_url, unsent)),
+    }
+}
+
 /// The attempt outcome when no response came back: a refused or dropped connection is worth
 /// another attempt (a [`TransientKind::Connection`] fault), a TLS failure or a timeout is not.
 /// `error` is what the generated call returned; `unsent` is the message when it never sent.

@@ -8,7 +8,7 @@ use crate::ApiClient;
 use crate::auth::Bearer;
 use crate::credentials::{Credentials, Secret};
 use crate::error::Error;
-use crate::raw::{self, RawPage};
+use crate::raw::RawPage;
 use crate::retry::{self, Attempt, Operation, RetryPolicy};
 use crate::transient::{TransientEvent, TransientRecorder};
 use crate::types::{Token, TokenError, TokenRequest, TokenRequestGrantType};
@@ -190,19 +190,18 @@ async fn request_token(
     cap: u64,
 ) -> Result<Token, Error> {
     retry::run(retry, log, || async {
-        let (result, captured) = raw::capture(cap, api.create_token(request)).await;
-        let raw = match captured {
-            Some(Ok(raw)) => raw,
-            Some(Err(too_large)) => return Attempt::Done(Err(too_large)),
-            // The generated code stops before sending only when the form cannot be encoded;
-            // its message is kept out because it could quote a field.
-            None => {
-                return retry::no_response(
-                    result.err(),
-                    base_url(api),
-                    "the sign-in request could not be encoded",
-                );
-            }
+        // The generated code stops before sending only when the form cannot be encoded; its
+        // message is kept out because it could quote a field.
+        let raw = match retry::send(
+            cap,
+            api.create_token(request),
+            base_url(api),
+            "the sign-in request could not be encoded",
+        )
+        .await
+        {
+            Ok(raw) => raw,
+            Err(attempt) => return attempt,
         };
         if raw.status.as_u16() == 200 {
             return Attempt::Done(read_token(&raw));
