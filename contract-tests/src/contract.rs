@@ -1,5 +1,5 @@
-//! The contract document, loaded once: its JSON form, the JSON Schema derived from it and the
-//! compiled validators of the job-sessions responses, chosen by status code.
+//! The contract document, loaded once: its JSON form, the JSON Schema derived from it and its
+//! operations (see [`crate::operation`]), each with the compiled validators of its responses.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use jsonschema::Validator;
 use serde_json::Value;
 
+use crate::operation::{
+    Body, Operation, Paging, component_name, target_path, target_query, template_parameter,
+};
+use crate::rules::Request;
 use crate::schema;
 
 /// The contract document as it was when this crate was built.
@@ -61,21 +65,29 @@ pub enum ContractError {
     },
 }
 
-/// A loaded contract: the document and the compiled response validators.
+/// A loaded contract: the document and the compiled validators of every operation.
 pub struct Contract {
     origin: String,
     document: Value,
     page_schema: Value,
-    validators: BTreeMap<String, Validator>,
+    operations: Vec<Operation>,
+    default_operation: usize,
 }
 
 impl std::fmt::Debug for Contract {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Contract")
             .field("origin", &self.origin)
-            .field("responses", &self.validators.keys().collect::<Vec<_>>())
+            .field("operations", &self.operations)
             .finish()
     }
+}
+
+/// A request routed to its operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<'c> {
+    /// The operation the method and path select.
+    pub operation: &'c Operation,
 }
 
 impl Contract {
@@ -99,43 +111,46 @@ impl Contract {
         Self::from_document(document, origin)
     }
 
-    /// Builds the contract from a document already parsed into JSON.
+    /// Builds the contract from a document already parsed into JSON: every operation with
+    /// its validators, and the job-sessions operation as the one bare bodies are judged as.
     pub fn from_document(document: Value, origin: &str) -> Result<Self, ContractError> {
         let shape = |message: String| ContractError::Shape {
             origin: origin.to_owned(),
             message,
         };
-        let operation = document
-            .pointer(&format!("/paths/{}/get", escape(SESSIONS_PATH)))
-            .ok_or_else(|| shape(format!("no `get` operation at `{SESSIONS_PATH}`")))?;
-        let responses = operation
-            .get("responses")
+        let paths = document
+            .get("paths")
             .and_then(Value::as_object)
-            .ok_or_else(|| shape(format!("`GET {SESSIONS_PATH}` has no responses")))?;
-        let mut page_schema = None;
-        let mut validators = BTreeMap::new();
-        for (status, response) in responses {
-            let Some(media_schema) = json_media_schema(&document, response) else {
+            .ok_or_else(|| shape("the document has no `paths`".to_owned()))?;
+        let mut operations = Vec::new();
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
                 continue;
             };
-            let standalone = schema::standalone(&document, media_schema, None);
-            let validator = compile(&standalone).map_err(|message| ContractError::Schema {
-                origin: origin.to_owned(),
-                what: format!("status {status}"),
-                message,
-            })?;
-            if status == "200" {
-                page_schema = Some(standalone);
+            for (method, operation) in item {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                operations.push(build_operation(
+                    &document, origin, path, method, item, operation,
+                )?);
             }
-            validators.insert(status.clone(), validator);
         }
-        let page_schema = page_schema
+        let default_operation = operations
+            .iter()
+            .position(|op| op.method == "GET" && op.path == SESSIONS_PATH)
+            .ok_or_else(|| shape(format!("no `get` operation at `{SESSIONS_PATH}`")))?;
+        let page_schema = operations[default_operation]
+            .schemas
+            .get("200")
+            .cloned()
             .ok_or_else(|| shape(format!("`GET {SESSIONS_PATH}` has no JSON 200 response")))?;
         Ok(Self {
             origin: origin.to_owned(),
             document,
             page_schema,
-            validators,
+            operations,
+            default_operation,
         })
     }
 
@@ -147,6 +162,78 @@ impl Contract {
     /// The document, as JSON.
     pub fn document(&self) -> &Value {
         &self.document
+    }
+
+    /// Every operation of the document, in document order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// The operation with this `operationId` (or `METHOD path`), without regard to case.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|op| op.id.eq_ignore_ascii_case(id) || op.label().eq_ignore_ascii_case(id))
+    }
+
+    /// The operation a body with no request is judged as: `GET /v5/Jobs/{jobId}/JobSessions`.
+    pub fn default_operation(&self) -> &Operation {
+        &self.operations[self.default_operation]
+    }
+
+    /// The operation `method` and `target` (an origin-form target or an absolute URL) select,
+    /// if the document has one.
+    pub fn route(&self, method: &str, target: &str) -> Option<Route<'_>> {
+        let path = target_path(target);
+        self.operations
+            .iter()
+            .find(|op| op.method.eq_ignore_ascii_case(method) && op.match_path(path).is_some())
+            .map(|operation| Route { operation })
+    }
+
+    /// What a request asked for: its operation (if the document has one), path parameters,
+    /// `offset` and `limit`. An unrouted request keeps only its query.
+    pub fn request(&self, method: &str, target: &str) -> Request {
+        let path = target_path(target);
+        let mut request = Request::from_query(target_query(target));
+        if let Some(route) = self.route(method, target) {
+            request.operation = Some(route.operation.id.clone());
+            request.params = route.operation.match_path(path).unwrap_or_default();
+        }
+        request
+    }
+
+    /// The operation a request was routed to, or the default one.
+    pub fn operation_of(&self, request: &Request) -> &Operation {
+        request
+            .operation
+            .as_deref()
+            .and_then(|id| self.operation(id))
+            .unwrap_or_else(|| self.default_operation())
+    }
+
+    /// The `GET` operation that lists the values of `operation`'s one path parameter: the one
+    /// whose path is the part of `operation`'s path before that parameter and whose items
+    /// carry an `id` (`GET /v5/Jobs` lists the `jobId`s of `GET /v5/Jobs/{jobId}/JobSessions`).
+    pub fn listing_for(&self, operation: &Operation) -> Option<&Operation> {
+        let [_] = operation.parameters.as_slice() else {
+            return None;
+        };
+        let cut = operation.path.find("/{")?;
+        let parent = &operation.path[..cut];
+        self.operations.iter().find(|op| {
+            op.method == "GET"
+                && op.parameters.is_empty()
+                && op.path.eq_ignore_ascii_case(parent)
+                && op.body().and_then(Body::item_schema).is_some_and(|item| {
+                    self.document
+                        .pointer(&format!(
+                            "/components/schemas/{}/properties/id",
+                            escape(item)
+                        ))
+                        .is_some()
+                })
+        })
     }
 
     /// The standalone JSON Schema (2020-12) of a 200 page: what `openapi/jobsessions.schema.json` holds.
@@ -162,18 +249,15 @@ impl Contract {
         text
     }
 
-    /// The validator of the response body for `status`: the exact code, then `4XX`-style
-    /// ranges, then `default`.
+    /// The validator of the job-sessions response body for `status` (see
+    /// [`Operation::validator_for_status`]).
     pub fn validator_for_status(&self, status: u16) -> Option<&Validator> {
-        let range = format!("{}XX", status / 100);
-        [status.to_string(), range, "default".to_owned()]
-            .iter()
-            .find_map(|key| self.validators.get(key))
+        self.default_operation().validator_for_status(status)
     }
 
     /// Whether the document declares `status` for the job-sessions operation.
     pub fn declares_status(&self, status: u16) -> bool {
-        self.validator_for_status(status).is_some()
+        self.default_operation().declares_status(status)
     }
 
     /// A standalone JSON Schema for the component schema `name`, if the document has it.
@@ -183,6 +267,135 @@ impl Contract {
             .pointer(&format!("/components/schemas/{}", escape(name)))
             .map(|_| schema::standalone(&self.document, &root, None))
     }
+}
+
+/// The HTTP methods an OpenAPI path item may hold.
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation with its validators, and what its 200 body is.
+fn build_operation(
+    document: &Value,
+    origin: &str,
+    path: &str,
+    method: &str,
+    item: &serde_json::Map<String, Value>,
+    operation: &Value,
+) -> Result<Operation, ContractError> {
+    let method = method.to_ascii_uppercase();
+    let id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("{method} {path}"), str::to_owned);
+    let parameters = path
+        .split('/')
+        .filter_map(template_parameter)
+        .map(str::to_owned)
+        .collect();
+    let mut schemas = BTreeMap::new();
+    let mut validators = BTreeMap::new();
+    let mut body = None;
+    let responses = operation.get("responses").and_then(Value::as_object);
+    for (status, response) in responses.into_iter().flatten() {
+        let Some(media_schema) = json_media_schema(document, response) else {
+            continue;
+        };
+        let standalone = schema::standalone(document, media_schema, None);
+        let validator = compile(&standalone).map_err(|message| ContractError::Schema {
+            origin: origin.to_owned(),
+            what: format!("{method} {path} status {status}"),
+            message,
+        })?;
+        if status == "200" {
+            body = Some(body_of(document, media_schema, item, operation));
+        }
+        schemas.insert(status.clone(), standalone);
+        validators.insert(status.clone(), validator);
+    }
+    Ok(Operation {
+        id,
+        method,
+        path: path.to_owned(),
+        parameters,
+        body,
+        schemas,
+        validators,
+    })
+}
+
+/// Follows `$ref`s (a bounded number) to the schema they name.
+fn follow<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match resolve(document, schema) {
+            Some(next) if !std::ptr::eq(next, schema) => schema = next,
+            _ => break,
+        }
+    }
+    schema
+}
+
+/// What a 200 body is: a page (object with `offset`, `limit` and a `results` array), a list
+/// (an array) or one value.
+fn body_of(
+    document: &Value,
+    media_schema: &Value,
+    item: &serde_json::Map<String, Value>,
+    operation: &Value,
+) -> Body {
+    let name = component_name(media_schema).map(str::to_owned);
+    let schema = follow(document, media_schema);
+    let items_name = |array: &Value| {
+        array
+            .get("items")
+            .and_then(component_name)
+            .map(str::to_owned)
+    };
+    if schema.get("type").and_then(Value::as_str) == Some("array") {
+        return Body::List {
+            item: items_name(schema),
+        };
+    }
+    let property = |name: &str| {
+        schema
+            .get("properties")
+            .and_then(|p| p.get(name))
+            .map(|p| follow(document, p))
+    };
+    if let (Some(_), Some(_), Some(results)) =
+        (property("offset"), property("limit"), property("results"))
+        && results.get("type").and_then(Value::as_str) == Some("array")
+    {
+        return Body::Page(Paging {
+            item: items_name(results),
+            page: name,
+            max_limit: limit_maximum(document, item, operation),
+        });
+    }
+    Body::Single { schema: name }
+}
+
+/// The `maximum` of the operation's `limit` query parameter (or the path item's).
+fn limit_maximum(
+    document: &Value,
+    item: &serde_json::Map<String, Value>,
+    operation: &Value,
+) -> Option<u64> {
+    let lists = [operation.get("parameters"), item.get("parameters")];
+    lists
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(|p| follow(document, p))
+        .find(|p| {
+            p.get("name").and_then(Value::as_str) == Some("limit")
+                && p.get("in").and_then(Value::as_str) == Some("query")
+        })
+        .and_then(|p| p.get("schema"))
+        .map(|s| follow(document, s))
+        .and_then(|s| s.get("maximum"))
+        .and_then(Value::as_u64)
 }
 
 /// Compiles a standalone schema with format assertions on.

@@ -113,9 +113,10 @@ rules! {
     EchoMismatch = "echo-mismatch", Error, "The page's `offset` and `limit` echo the request's.";
     EndBeforeCreation = "end-before-creation", Error, "A session's `endTime` is not before its `creationTime`.";
     EndWhileRunning = "end-while-running", Warning, "A `Running` or `Queued` session has no `endTime`.";
-    SelfLinkMismatch = "self-link-mismatch", Error, "A session's `_links.self` names the session's own id.";
+    SelfLinkMismatch = "self-link-mismatch", Error, "A session's (or any item's) `_links.self` names its own id.";
     JobLinkMismatch = "job-link-mismatch", Error, "A session's `_links.job` names the requested job.";
     DuplicateSessionId = "duplicate-session-id", Error, "No session id appears twice, within a page or across the pages of one walk.";
+    DuplicateId = "duplicate-id", Error, "No item of another collection (a list, or a page other than job sessions) has the same `id` as one before it in the response or walk.";
     OffsetSequence = "offset-sequence", Error, "Across a walk, each page starts where the previous one ended (offset + limit).";
     NextOnShortPage = "next-on-short-page", Error, "In a walk, a page shorter than `limit` has no `_links.next` (a lone page is not judged: the seed example is one, elided).";
     MissingNext = "missing-next", Error, "A page followed by more pages has `_links.next`.";

@@ -22,6 +22,7 @@ pub mod live;
 pub mod locate;
 pub mod mock;
 pub mod mutate;
+pub mod operation;
 pub mod recorded;
 pub mod report;
 pub mod rules;
@@ -29,7 +30,8 @@ pub mod schema;
 mod seen;
 pub mod verify;
 
-pub use contract::{Contract, ContractError};
+pub use contract::{Contract, ContractError, Route};
 pub use finding::{Finding, Level, Overrides, Position, Rule, Severity, Snippet};
+pub use operation::{Body, Operation, Paging};
 pub use rules::{PageFacts, Request, Walk};
 pub use verify::{ContentType, Options, Response, Verdict, Verifier};

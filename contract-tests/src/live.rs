@@ -151,11 +151,7 @@ pub async fn walk_job<S: PageSource>(
             Err(_) => break End::Bound(time_bound()),
         };
         observer.page(&raw);
-        let request = Request {
-            job_id: Some(job_id.to_owned()),
-            offset: Some(offset),
-            limit: Some(plan.page_size),
-        };
+        let request = Request::for_job(job_id).with_page(Some(offset), Some(plan.page_size));
         let response = Response {
             status: raw.status,
             content_type: raw

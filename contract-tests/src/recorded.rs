@@ -584,16 +584,11 @@ pub fn request_from_target(target: &str) -> Request {
         .windows(3)
         .find(|w| w[0].eq_ignore_ascii_case("jobs") && w[2].eq_ignore_ascii_case("jobsessions"))
         .map(|w| w[1].to_owned());
-    let mut request = Request {
-        job_id,
-        ..Request::default()
-    };
-    for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("offset", v)) => request.offset = v.parse().ok(),
-            Some(("limit", v)) => request.limit = v.parse().ok(),
-            _ => {}
-        }
+    let mut request = Request::from_query(query);
+    if let Some(job_id) = job_id {
+        request
+            .params
+            .insert(crate::rules::JOB_ID.to_owned(), job_id);
     }
     request
 }
@@ -605,7 +600,7 @@ mod tests {
     #[test]
     fn request_target_gives_job_offset_and_limit() {
         let r = request_from_target("/v5/Jobs/ABC/JobSessions?offset=30&limit=10");
-        assert_eq!(r.job_id.as_deref(), Some("ABC"));
+        assert_eq!(r.job_id(), Some("ABC"));
         assert_eq!((r.offset, r.limit), (Some(30), Some(10)));
     }
 

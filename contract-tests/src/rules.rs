@@ -1,25 +1,72 @@
 //! The rules beyond JSON Schema: what a page must satisfy on its own (`page`) and what the pages
 //! of one walk must satisfy together (`Walk`). Each finding carries its rule's stable id.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::DateTime;
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule, payload};
+use crate::operation::{Body, Operation};
 use crate::seen::SeenIds;
 
 /// What the client asked for, when known; rules that compare against it are skipped otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
-    /// The job whose sessions were requested.
-    pub job_id: Option<String>,
+    /// The `operationId` the request was routed to; `None` for the default operation (a bare
+    /// body is judged as a page of job sessions).
+    pub operation: Option<String>,
+    /// The path parameters, by name (`jobId`).
+    pub params: BTreeMap<String, String>,
     /// The requested `offset`.
     pub offset: Option<u64>,
     /// The requested `limit`.
     pub limit: Option<u64>,
 }
+
+impl Request {
+    /// A request for the sessions of `job_id` (the default operation), offset and limit unknown.
+    pub fn for_job(job_id: impl Into<String>) -> Self {
+        Self {
+            params: BTreeMap::from([(JOB_ID.to_owned(), job_id.into())]),
+            ..Self::default()
+        }
+    }
+
+    /// The same request with `offset` and `limit`.
+    pub fn with_page(mut self, offset: Option<u64>, limit: Option<u64>) -> Self {
+        self.offset = offset;
+        self.limit = limit;
+        self
+    }
+
+    /// The `offset` and `limit` of a query string (`offset=30&limit=10`); other keys are ignored.
+    pub fn from_query(query: &str) -> Self {
+        let mut request = Self::default();
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("offset", v)) => request.offset = v.parse().ok(),
+                Some(("limit", v)) => request.limit = v.parse().ok(),
+                _ => {}
+            }
+        }
+        request
+    }
+
+    /// The value of path parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// The job the request names (path parameter `jobId`), when it names one.
+    pub fn job_id(&self) -> Option<&str> {
+        self.param(JOB_ID)
+    }
+}
+
+/// The path parameter that names a job.
+pub const JOB_ID: &str = "jobId";
 
 /// The facts of one page the walk rules need, taken from a page that parsed as JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,30 +136,121 @@ impl PageFacts {
     }
 }
 
-/// Applies every single-page rule to a parsed page.
+/// The rules attached to the items of one component schema (wherever a page or a list holds
+/// them): which rule a repeated id breaks and what the items are called in messages, plus the
+/// rules only that schema has.
+#[derive(Debug, Clone, Copy)]
+struct ItemRules {
+    /// What one item is called in messages.
+    noun: &'static str,
+    /// The rule a repeated id breaks.
+    duplicate: Rule,
+    /// `creationTime`/`endTime`/`status` order (`end-before-creation`, `end-while-running`).
+    times: bool,
+    /// `_links.job` names the requested job (`job-link-mismatch`).
+    job_link: bool,
+}
+
+/// The rules attached to the items of schema `name`: `JobSession` has the session rules, every
+/// other schema the generic ones (unique ids, a self link that names the id).
+fn item_rules(name: Option<&str>) -> ItemRules {
+    match name {
+        Some("JobSession") => ItemRules {
+            noun: "session",
+            duplicate: Rule::DuplicateSessionId,
+            times: true,
+            job_link: true,
+        },
+        _ => ItemRules {
+            noun: "item",
+            duplicate: Rule::DuplicateId,
+            times: false,
+            job_link: false,
+        },
+    }
+}
+
+/// Applies every single-response rule of `operation` to a parsed 200 body: the paging rules to
+/// a page, and the rules of the item schema to each item of a page or a list.
+pub fn body(body: &Value, operation: &Operation, request: &Request, out: &mut Vec<Finding>) {
+    match operation.body() {
+        Some(Body::Page(paging)) => {
+            page_rules(body, operation, request, out);
+            if let Some(items) = body.get("results").and_then(Value::as_array) {
+                items_rules(items, "/results", paging.item.as_deref(), request, out);
+            }
+        }
+        Some(Body::List { item }) => {
+            if let Some(items) = body.as_array() {
+                items_rules(items, "", item.as_deref(), request, out);
+            }
+        }
+        Some(Body::Single { .. }) | None => {}
+    }
+}
+
+/// Applies every single-page rule to a parsed page of job sessions (the default operation).
 pub fn page(page: &Value, request: &Request, out: &mut Vec<Finding>) {
+    body(page, &sessions_operation_stand_in(), request, out);
+}
+
+/// What [`page`] needs of the sessions operation, for callers that have no contract at hand.
+fn sessions_operation_stand_in() -> Operation {
+    Operation {
+        id: "get_job_sessions".to_owned(),
+        method: "GET".to_owned(),
+        path: crate::contract::SESSIONS_PATH.to_owned(),
+        parameters: vec![JOB_ID.to_owned()],
+        body: Some(Body::Page(crate::operation::Paging {
+            item: Some("JobSession".to_owned()),
+            page: Some("JobSessionPage".to_owned()),
+            max_limit: None,
+        })),
+        schemas: Default::default(),
+        validators: Default::default(),
+    }
+}
+
+/// The rules of a page as a page: results within the limit, the request echoed, a next link
+/// that stays in the collection.
+fn page_rules(page: &Value, operation: &Operation, request: &Request, out: &mut Vec<Finding>) {
+    let noun = item_rules(operation.paging().and_then(|p| p.item.as_deref())).noun;
     let facts = PageFacts::of(page);
-    results_over_limit(&facts, out);
+    results_over_limit(&facts, noun, out);
     echo(page, request, out);
-    next_link(page, request, out);
-    let Some(results) = page.get("results").and_then(Value::as_array) else {
-        return;
-    };
+    next_link(page, operation, request, out);
+}
+
+/// The rules of each item of a page's `results` or a list (at `base`), by the items' schema.
+fn items_rules(
+    items: &[Value],
+    base: &str,
+    schema: Option<&str>,
+    request: &Request,
+    out: &mut Vec<Finding>,
+) {
+    let rules = item_rules(schema);
     let mut first_index: HashMap<String, usize> = HashMap::new();
-    for (i, session) in results.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         // Pointers are spelled out only for findings: formatting one per session cost more
         // than the rules themselves on a valid page.
-        let here = |rest: &str| format!("/results/{i}{rest}");
-        times(session, &here, out);
-        links(session, &here, request, out);
-        if let Some(id) = session.get("id").and_then(Value::as_str) {
+        let here = |rest: &str| format!("{base}/{i}{rest}");
+        if rules.times {
+            times(item, &here, out);
+        }
+        self_link(item, &here, rules.noun, out);
+        if rules.job_link {
+            job_link(item, &here, request, out);
+        }
+        if let Some(id) = item.get("id").and_then(Value::as_str) {
             let key = id.to_ascii_lowercase();
             if let Some(first) = first_index.get(&key) {
                 out.push(Finding::new(
-                    Rule::DuplicateSessionId,
+                    rules.duplicate,
                     here("/id"),
                     format!(
-                        "session id {} already appears at /results/{first} on this page",
+                        "{} id {} already appears at {base}/{first} on this page",
+                        rules.noun,
                         payload(id)
                     ),
                 ));
@@ -123,7 +261,7 @@ pub fn page(page: &Value, request: &Request, out: &mut Vec<Finding>) {
     }
 }
 
-fn results_over_limit(facts: &PageFacts, out: &mut Vec<Finding>) {
+fn results_over_limit(facts: &PageFacts, noun: &str, out: &mut Vec<Finding>) {
     if let Some(limit) = facts.limit
         && facts.count() as u64 > limit
     {
@@ -131,7 +269,7 @@ fn results_over_limit(facts: &PageFacts, out: &mut Vec<Finding>) {
             Rule::ResultsOverLimit,
             "/results",
             format!(
-                "the page holds {} sessions but its limit is {limit}",
+                "the page holds {} {noun}s but its limit is {limit}",
                 facts.count()
             ),
         ));
@@ -153,20 +291,24 @@ fn echo(page: &Value, request: &Request, out: &mut Vec<Finding>) {
     }
 }
 
-fn next_link(page: &Value, request: &Request, out: &mut Vec<Finding>) {
+fn next_link(page: &Value, operation: &Operation, request: &Request, out: &mut Vec<Finding>) {
     let Some(href) = page.pointer("/_links/next/href").and_then(Value::as_str) else {
         return;
     };
-    if !stays_in_collection(href, request.job_id.as_deref()) {
-        let target = match &request.job_id {
-            Some(job) => format!("/v5/Jobs/{job}/JobSessions"),
-            None => "/v5/Jobs/{jobId}/JobSessions".to_owned(),
+    if !stays_in(href, operation, request) {
+        let target = operation
+            .path_for(&request.params)
+            .unwrap_or_else(|| operation.path().to_owned());
+        let whose = if operation.path_parameters().iter().any(|p| p == JOB_ID) {
+            "the job's collection"
+        } else {
+            "the collection"
         };
         out.push(Finding::new(
             Rule::NextLeavesCollection,
             "/_links/next/href",
             format!(
-                "next link {} leaves the job's collection {}; clients page by offset and limit instead",
+                "next link {} leaves {whose} {}; clients page by offset and limit instead",
                 payload(href),
                 payload(target)
             ),
@@ -174,20 +316,40 @@ fn next_link(page: &Value, request: &Request, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether `href` (absolute or relative) addresses the collection of `operation` that the
+/// request asked for: its path template, with any API version segment (`/v6/...` for
+/// `/v5/...`), and the request's path parameters where they are known.
+fn stays_in(href: &str, operation: &Operation, request: &Request) -> bool {
+    let segments = path_segments(href);
+    let template: Vec<&str> = operation
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    segments.len() == template.len()
+        && segments.iter().zip(&template).all(|(given, wanted)| {
+            match crate::operation::template_parameter(wanted) {
+                Some(name) => request
+                    .param(name)
+                    .is_none_or(|want| given.eq_ignore_ascii_case(want)),
+                None => {
+                    given.eq_ignore_ascii_case(wanted) || (is_version(given) && is_version(wanted))
+                }
+            }
+        })
+}
+
+/// `v5`, `V6`: an API version segment.
+fn is_version(segment: &str) -> bool {
+    segment.len() > 1
+        && segment.starts_with(['v', 'V'])
+        && segment[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether `href` (absolute or relative) addresses `/vN/Jobs/{job}/JobSessions`.
 pub fn stays_in_collection(href: &str, job_id: Option<&str>) -> bool {
-    let segments: Vec<&str> = path_segments(href);
-    match segments.as_slice() {
-        [version, jobs, job, sessions] => {
-            version.len() > 1
-                && version.starts_with(['v', 'V'])
-                && version[1..].bytes().all(|b| b.is_ascii_digit())
-                && jobs.eq_ignore_ascii_case("jobs")
-                && sessions.eq_ignore_ascii_case("jobsessions")
-                && job_id.is_none_or(|want| job.eq_ignore_ascii_case(want))
-        }
-        _ => false,
-    }
+    let request = job_id.map(Request::for_job).unwrap_or_default();
+    stays_in(href, &sessions_operation_stand_in(), &request)
 }
 
 /// The path segments of an absolute or relative URL, without query or fragment.
@@ -234,15 +396,10 @@ fn times(session: &Value, here: &dyn Fn(&str) -> String, out: &mut Vec<Finding>)
     }
 }
 
-fn links(
-    session: &Value,
-    here: &dyn Fn(&str) -> String,
-    request: &Request,
-    out: &mut Vec<Finding>,
-) {
+fn self_link(item: &Value, here: &dyn Fn(&str) -> String, noun: &str, out: &mut Vec<Finding>) {
     if let (Some(id), Some(href)) = (
-        session.get("id").and_then(Value::as_str),
-        link_href(session, "self"),
+        item.get("id").and_then(Value::as_str),
+        link_href(item, "self"),
     ) && !path_segments(href)
         .iter()
         .any(|s| s.eq_ignore_ascii_case(id))
@@ -251,13 +408,21 @@ fn links(
             Rule::SelfLinkMismatch,
             here("/_links/self/href"),
             format!(
-                "the self link {} does not name the session's id {}",
+                "the self link {} does not name the {noun}'s id {}",
                 payload(href),
                 payload(id)
             ),
         ));
     }
-    if let (Some(job), Some(href)) = (request.job_id.as_deref(), link_href(session, "job"))
+}
+
+fn job_link(
+    session: &Value,
+    here: &dyn Fn(&str) -> String,
+    request: &Request,
+    out: &mut Vec<Finding>,
+) {
+    if let (Some(job), Some(href)) = (request.job_id(), link_href(session, "job"))
         && !path_segments(href)
             .iter()
             .any(|s| s.eq_ignore_ascii_case(job))

@@ -15,6 +15,7 @@ use serde_json::{Map, Number, Value};
 use crate::contract::{Contract, is_json_media_type};
 use crate::finding::{Finding, Position, Rule, payload};
 use crate::locate;
+use crate::operation::{Body, Operation};
 use crate::rules::{self, PageFacts, Request};
 
 /// The default cap on one body: a recorded file, an NDJSON line or a response. The largest
@@ -118,7 +119,8 @@ impl<'c> Verifier<'c> {
         self.contract
     }
 
-    /// Verifies one response to a request for a page of job sessions.
+    /// Verifies one response to `request`: judged as the operation the request was routed to
+    /// ([`Request::operation`]), a page of job sessions when it names none.
     pub fn verify(&self, response: &Response<'_>, request: &Request) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
         self.finish(response.body, &mut verdict.findings);
@@ -162,8 +164,9 @@ impl<'c> Verifier<'c> {
             ));
             return verdict;
         }
-        if response.status != 200 {
-            findings.push(self.status_finding(response));
+        let operation = self.contract.operation_of(request);
+        if !is_success(operation, response.status) {
+            findings.push(self.status_finding(operation, response));
         }
         match response.content_type {
             ContentType::NotRecorded => {}
@@ -185,24 +188,30 @@ impl<'c> Verifier<'c> {
         let Some(value) = parse_body(response.body, findings) else {
             return verdict;
         };
-        let Some(validator) = self.contract.validator_for_status(response.status) else {
+        let Some(validator) = operation.validator_for_status(response.status) else {
             return verdict;
         };
         self.schema_findings(validator, &value, findings);
         if response.status == 200 {
-            rules::page(&value, request, findings);
-            let facts = PageFacts::of(&value);
-            verdict.sessions = facts.count();
-            verdict.facts = Some(facts);
+            rules::body(&value, operation, request, findings);
+            match operation.body() {
+                Some(Body::Page(_)) => {
+                    let facts = PageFacts::of(&value);
+                    verdict.sessions = facts.count();
+                    verdict.facts = Some(facts);
+                }
+                Some(Body::List { .. }) => verdict.sessions = value.as_array().map_or(0, Vec::len),
+                Some(Body::Single { .. }) | None => {}
+            }
         }
         verdict
     }
 
-    fn status_finding(&self, response: &Response<'_>) -> Finding {
+    fn status_finding(&self, operation: &Operation, response: &Response<'_>) -> Finding {
         let message = serde_json::from_slice::<Value>(response.body)
             .ok()
             .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned));
-        let declared = if self.contract.declares_status(response.status) {
+        let declared = if operation.declares_status(response.status) {
             "a documented error status"
         } else {
             "a status the contract does not document"
@@ -262,6 +271,12 @@ impl<'c> Verifier<'c> {
             out.push(finding);
         }
     }
+}
+
+/// Whether `status` is what the operation answers when it succeeds: 200, or another 2xx the
+/// document declares for it.
+fn is_success(operation: &Operation, status: u16) -> bool {
+    status == 200 || ((201..300).contains(&status) && operation.declares_status(status))
 }
 
 /// `application/json` with no charset or a utf-8 one.

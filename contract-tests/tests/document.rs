@@ -92,11 +92,8 @@ fn seed_example_verifies_with_only_the_documented_next_link_warning() {
         .pointer("/paths/~1v5~1Jobs~1{jobId}~1JobSessions/get/responses/200/content/application~1json; charset=utf-8/example")
         .unwrap();
     let body = serde_json::to_vec_pretty(example).unwrap();
-    let request = Request {
-        job_id: Some("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5".into()),
-        offset: Some(0),
-        limit: Some(30),
-    };
+    let request =
+        Request::for_job("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5").with_page(Some(0), Some(30));
     let verdict = Verifier::new(&contract).verify(&Response::body(&body), &request);
     let ids: Vec<&str> = verdict.findings.iter().map(|f| f.rule.id()).collect();
     assert_eq!(ids, ["next-leaves-collection"], "{:#?}", verdict.findings);

@@ -97,11 +97,8 @@ fn a_seeded_walk_verifies_with_no_findings() {
         loop {
             let page = generator.page(seed, &job, offset, limit, total);
             let bytes = serde_json::to_vec(&page).unwrap();
-            let request = vbo_contract::Request {
-                job_id: Some(job.clone()),
-                offset: Some(offset),
-                limit: Some(limit),
-            };
+            let request =
+                vbo_contract::Request::for_job(job.clone()).with_page(Some(offset), Some(limit));
             let verdict = verifier.verify_in_walk(&Response::body(&bytes), &request, &mut walk);
             assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
             if page.pointer("/_links/next").is_none() {

@@ -44,11 +44,7 @@ fn page_of_one(status: &str, end: Option<&str>) -> Value {
 }
 
 fn request() -> Request {
-    Request {
-        job_id: Some(JOB.to_owned()),
-        offset: Some(0),
-        limit: Some(30),
-    }
+    Request::for_job(JOB.to_owned()).with_page(Some(0), Some(30))
 }
 
 fn findings_of(page: &Value) -> Vec<Finding> {

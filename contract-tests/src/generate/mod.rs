@@ -66,11 +66,7 @@ pub struct GeneratedPage {
 impl GeneratedPage {
     /// The request this page answers.
     pub fn request(&self) -> Request {
-        Request {
-            job_id: Some(self.job_id.clone()),
-            offset: Some(self.offset),
-            limit: Some(self.limit),
-        }
+        Request::for_job(self.job_id.clone()).with_page(Some(self.offset), Some(self.limit))
     }
 
     /// The page as compact JSON bytes.
