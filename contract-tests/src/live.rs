@@ -3,12 +3,14 @@
 //! its URL. The walk pages the job's own collection by offset and limit; `_links.next` is only
 //! the signal that more pages exist (DECISIONS.md D10).
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
+use crate::operation::Operation;
 use crate::report::{Report, Source, Transient};
 use crate::rules::{Growth, PageFacts, Request, Walk};
 use crate::verify::{ContentType, Response, Verifier};
@@ -28,22 +30,23 @@ pub struct RawPage {
     pub location: Option<String>,
 }
 
-/// Where pages come from: anything that can fetch one page of a job's sessions.
+/// Where responses come from: anything that can `GET` a target of the server the user named.
 pub trait PageSource {
-    /// Fetches the page at `offset` with `limit`; `Err` is a transport-level failure in words.
-    /// A redirect comes back as it is (status and `Location`), never followed.
-    fn fetch(
-        &self,
-        job_id: &str,
-        offset: u64,
-        limit: u64,
-    ) -> impl Future<Output = Result<RawPage, String>>;
+    /// Fetches `target`, an origin-relative path and query built from the document's path
+    /// template (`/v5/Jobs/{id}/JobSessions?offset=0&limit=1000`); `Err` is a transport-level
+    /// failure in words. A redirect comes back as it is (status and `Location`), never followed.
+    fn get(&self, target: &str) -> impl Future<Output = Result<RawPage, String>>;
 
     /// The transient faults the source absorbed since it was made (cumulative: retries,
     /// waits, new sign-ins), one entry per kind; a source that absorbs none has none.
     fn transient(&self) -> Vec<Transient> {
         Vec::new()
     }
+}
+
+/// The target of one page of a paged operation: its path for `params`, `offset` and `limit`.
+pub fn page_target(operation: &Operation, params: &BTreeMap<String, String>, offset: u64, limit: u64) -> Option<String> {
+    Some(format!("{}?offset={offset}&limit={limit}", operation.path_for(params)?))
 }
 
 /// Sessions one walk reads at most unless told otherwise (`--max-sessions`).
@@ -106,9 +109,7 @@ enum End {
     Failed,
 }
 
-/// Walks every page of `job_id`, adding one report entry per page; the walk's closing findings
-/// go on its pages, and the transient faults the source absorbed meanwhile on the report. Runs
-/// inside a Tokio runtime with its time driver (the walk's time bound is a Tokio timeout).
+/// Walks every page of the sessions of `job_id` (the default operation); see [`walk`].
 pub async fn walk_job<S: PageSource>(
     verifier: &Verifier<'_>,
     source: &S,
@@ -117,6 +118,46 @@ pub async fn walk_job<S: PageSource>(
     report: &mut Report,
     observer: &mut dyn Observer,
 ) {
+    let operation = verifier.contract().default_operation();
+    let params = BTreeMap::from([(crate::rules::JOB_ID.to_owned(), job_id.to_owned())]);
+    walk(verifier, source, operation, &params, plan, report, observer).await;
+}
+
+/// Fetches `operation` for `params` and verifies it: every page of a paged operation (one
+/// report entry per page; the walk's closing findings go on its pages), or the one response of
+/// any other; the transient faults the source absorbed meanwhile go on the report. Runs inside
+/// a Tokio runtime with its time driver (the walk's time bound is a Tokio timeout).
+pub async fn walk<S: PageSource>(
+    verifier: &Verifier<'_>,
+    source: &S,
+    operation: &Operation,
+    params: &BTreeMap<String, String>,
+    plan: WalkPlan,
+    report: &mut Report,
+    observer: &mut dyn Observer,
+) {
+    let Some(path) = operation.path_for(params) else {
+        report.input_problem(
+            operation.label(),
+            format!("no value for its path parameters {:?}", operation.path_parameters()),
+        );
+        return;
+    };
+    // Input problems and sources name the walk by its job (the one path parameter) or path.
+    let label = match params.values().next() {
+        Some(value) if params.len() == 1 && operation.paging().is_some() => value.clone(),
+        _ => path.clone(),
+    };
+    let mut request = Request {
+        operation: Some(operation.id().to_owned()),
+        params: params.clone(),
+        ..Request::default()
+    };
+    if operation.paging().is_none() {
+        single(verifier, source, &path, &request, plan, report, observer).await;
+        return;
+    }
+    let job_id = label.as_str();
     if plan.max_pages == Some(0) {
         return;
     }
@@ -140,8 +181,8 @@ pub async fn walk_job<S: PageSource>(
         else {
             break End::Bound(time_bound());
         };
-        let fetched =
-            tokio::time::timeout(remaining, source.fetch(job_id, offset, plan.page_size)).await;
+        let target = format!("{path}?offset={offset}&limit={}", plan.page_size);
+        let fetched = tokio::time::timeout(remaining, source.get(&target)).await;
         let raw = match fetched {
             Ok(Ok(raw)) => raw,
             Ok(Err(message)) => {
@@ -151,17 +192,9 @@ pub async fn walk_job<S: PageSource>(
             Err(_) => break End::Bound(time_bound()),
         };
         observer.page(&raw);
-        let request = Request::for_job(job_id).with_page(Some(offset), Some(plan.page_size));
-        let response = Response {
-            status: raw.status,
-            content_type: raw
-                .content_type
-                .as_deref()
-                .map_or(ContentType::Missing, ContentType::Value),
-            body: &raw.body,
-            location: raw.location.as_deref(),
-        };
-        let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
+        request.offset = Some(offset);
+        request.limit = Some(plan.page_size);
+        let verdict = verifier.verify_in_walk(&response_of(&raw), &request, &mut walk);
         let facts = verdict.facts.clone();
         report.push(
             Source::live(raw.url, job_id, offset),
@@ -206,7 +239,7 @@ pub async fn walk_job<S: PageSource>(
         }
     } else {
         let growth = if walk.repeats() > 0 {
-            last_look(source, job_id, &walk, plan, started).await
+            last_look(source, &path, &walk, plan, started).await
         } else {
             Growth::Unknown
         };
@@ -229,11 +262,154 @@ pub async fn walk_job<S: PageSource>(
     report.add_transient(since(&before, source.transient()));
 }
 
+/// Verifies a whole server as the document describes it: every `GET` operation without path
+/// parameters once (walked, if paged), then every `GET` operation with one path parameter for
+/// each value its listing gave (`GET /v5/Jobs` lists the jobs whose sessions are walked).
+/// Operations whose parameters nothing lists are named in a report note, not guessed.
+pub async fn walk_server<S: PageSource>(
+    verifier: &Verifier<'_>,
+    source: &S,
+    plan: WalkPlan,
+    report: &mut Report,
+    observer: &mut dyn Observer,
+) {
+    let contract = verifier.contract();
+    let gets: Vec<&Operation> = contract
+        .operations()
+        .iter()
+        .filter(|op| op.method() == "GET")
+        .collect();
+    let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for operation in gets.iter().filter(|op| op.path_parameters().is_empty()) {
+        let ids = list(verifier, source, operation, plan, report, observer).await;
+        listed.insert(operation.id().to_owned(), ids);
+    }
+    for operation in gets.iter().filter(|op| !op.path_parameters().is_empty()) {
+        let listing = contract.listing_for(operation);
+        let Some(ids) = listing.and_then(|l| listed.get(l.id())) else {
+            report.note(format!(
+                "{} was not walked: no operation of the contract lists its {}",
+                operation.label(),
+                operation.path_parameters().join(", ")
+            ));
+            continue;
+        };
+        let name = &operation.path_parameters()[0];
+        for id in ids {
+            let params = BTreeMap::from([(name.clone(), id.clone())]);
+            walk(verifier, source, operation, &params, plan, report, observer).await;
+        }
+    }
+}
+
+/// Fetches an operation with no path parameters (every page of it, when paged) and returns the
+/// `id`s of its items, in order, for the operations it lists.
+async fn list<S: PageSource>(
+    verifier: &Verifier<'_>,
+    source: &S,
+    operation: &Operation,
+    plan: WalkPlan,
+    report: &mut Report,
+    observer: &mut dyn Observer,
+) -> Vec<String> {
+    let mut collector = IdCollector {
+        inner: observer,
+        ids: Vec::new(),
+        seen: std::collections::HashSet::new(),
+    };
+    walk(verifier, source, operation, &BTreeMap::new(), plan, report, &mut collector).await;
+    collector.ids
+}
+
+/// Passes pages on to an observer and keeps the `id`s of the items of successful ones.
+struct IdCollector<'o> {
+    inner: &'o mut dyn Observer,
+    ids: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Observer for IdCollector<'_> {
+    fn page(&mut self, raw: &RawPage) {
+        self.inner.page(raw);
+        if raw.status != 200 {
+            return;
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&raw.body) else {
+            return;
+        };
+        let items = match &body {
+            Value::Array(items) => items.as_slice(),
+            _ => body
+                .get("results")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice),
+        };
+        for id in items.iter().filter_map(|item| item.get("id")?.as_str()) {
+            if self.seen.insert(id.to_ascii_lowercase()) {
+                self.ids.push(id.to_owned());
+            }
+        }
+    }
+
+    fn progress(&mut self, pages: usize, sessions: usize) {
+        self.inner.progress(pages, sessions);
+    }
+}
+
+/// Fetches and verifies the one response of an operation that is not paged.
+async fn single<S: PageSource>(
+    verifier: &Verifier<'_>,
+    source: &S,
+    path: &str,
+    request: &Request,
+    plan: WalkPlan,
+    report: &mut Report,
+    observer: &mut dyn Observer,
+) -> Option<RawPage> {
+    let before = source.transient();
+    let raw = match tokio::time::timeout(plan.max_time, source.get(path)).await {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(message)) => {
+            report.input_problem(path.to_owned(), message);
+            return None;
+        }
+        Err(_) => {
+            report.input_problem(
+                path.to_owned(),
+                format!(
+                    "no response within {} s (--max-walk-time)",
+                    plan.max_time.as_secs()
+                ),
+            );
+            return None;
+        }
+    };
+    observer.page(&raw);
+    let verdict = verifier.verify(&response_of(&raw), request);
+    report.push(Source::new(raw.url.clone()), verdict.sessions, verdict.findings);
+    observer.progress(report.pages(), report.sessions());
+    report.add_transient(since(&before, source.transient()));
+    Some(raw)
+}
+
+/// The response a raw page is, for the verifier.
+fn response_of(raw: &RawPage) -> Response<'_> {
+    Response {
+        status: raw.status,
+        content_type: raw
+            .content_type
+            .as_deref()
+            .map_or(ContentType::Missing, ContentType::Value),
+        body: &raw.body,
+        location: raw.location.as_deref(),
+    }
+}
+
 /// After a walk saw the collection shift, one more look at its first page: new sessions at its
 /// head explain the shift; none mean the server repeated sessions on its own.
 async fn last_look<S: PageSource>(
     source: &S,
-    job_id: &str,
+    path: &str,
     walk: &Walk,
     plan: WalkPlan,
     started: Instant,
@@ -245,7 +421,8 @@ async fn last_look<S: PageSource>(
     else {
         return Growth::Unknown;
     };
-    let raw = match tokio::time::timeout(remaining, source.fetch(job_id, 0, plan.page_size)).await {
+    let target = format!("{path}?offset=0&limit={}", plan.page_size);
+    let raw = match tokio::time::timeout(remaining, source.get(&target)).await {
         Ok(Ok(raw)) if raw.status == 200 => raw,
         _ => return Growth::Unknown,
     };
@@ -270,18 +447,10 @@ fn since(before: &[Transient], after: Vec<Transient>) -> Vec<Transient> {
         .collect()
 }
 
-/// The client's raw page API is a page source: sign-in, refresh and retries happen inside it.
+/// The client's raw API is a page source: sign-in, refresh and retries happen inside it.
 impl PageSource for vbo_client::Client {
-    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
-        let job: uuid::Uuid = job_id
-            .parse()
-            .map_err(|_| format!("job id {job_id:?} is not a uuid"))?;
-        let offset = u32::try_from(offset).map_err(|_| format!("offset {offset} is too large"))?;
-        let limit = u32::try_from(limit).map_err(|_| format!("limit {limit} is too large"))?;
-        let raw = self
-            .fetch_page_raw(job, offset, limit)
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        let raw = interim_get_raw(self, target).await?;
         let header = |name: &str| {
             raw.headers
                 .get(name)
@@ -313,4 +482,25 @@ impl PageSource for vbo_client::Client {
             })
             .collect()
     }
+}
+
+/// Until the client's generic raw GET lands: the sessions pages only.
+async fn interim_get_raw(
+    client: &vbo_client::Client,
+    target: &str,
+) -> Result<vbo_client::RawPage, String> {
+    let path = crate::operation::target_path(target);
+    let query = Request::from_query(crate::operation::target_query(target));
+    let job = crate::operation::match_template(crate::contract::SESSIONS_PATH, path)
+        .and_then(|p| p.into_iter().next())
+        .ok_or_else(|| format!("{target}: not supported yet"))?;
+    let job: uuid::Uuid = job
+        .parse()
+        .map_err(|_| format!("job id {job:?} is not a uuid"))?;
+    let offset = u32::try_from(query.offset.unwrap_or(0)).map_err(|_| "offset is too large")?;
+    let limit = u32::try_from(query.limit.unwrap_or(30)).map_err(|_| "limit is too large")?;
+    client
+        .fetch_page_raw(job, offset, limit)
+        .await
+        .map_err(|e| e.to_string())
 }

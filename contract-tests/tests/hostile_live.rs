@@ -155,11 +155,8 @@ impl Source {
 }
 
 impl PageSource for Source {
-    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
-        let url = format!(
-            "{}/v5/Jobs/{job_id}/JobSessions?offset={offset}&limit={limit}",
-            self.base
-        );
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        let url = format!("{}{target}", self.base);
         {
             let mut log = self.log.lock().unwrap();
             for fault in &self.absorbs {

@@ -80,11 +80,8 @@ struct RawSource<'a> {
 }
 
 impl PageSource for RawSource<'_> {
-    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
-        let url = format!(
-            "{}/v5/Jobs/{job_id}/JobSessions?offset={offset}&limit={limit}",
-            self.base
-        );
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        let url = format!("{}{target}", self.base);
         let page = fetch(self.client, &url, self.token).await;
         Ok(RawPage {
             url,

@@ -320,11 +320,8 @@ struct Raw {
 }
 
 impl PageSource for Raw {
-    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
-        let url = format!(
-            "{}/v5/Jobs/{job_id}/JobSessions?offset={offset}&limit={limit}",
-            self.base
-        );
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        let url = format!("{}{target}", self.base);
         let response = client()
             .get(&url)
             .bearer_auth(&self.token)

@@ -1,6 +1,7 @@
 //! `cargo xtask record`: captures every page of a live walk as `.http` fixtures (one
 //! `<job>.walk/` directory per job) that `cargo xtask verify DIR` checks offline later.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,12 +26,37 @@ pub struct Args {
     redact_ids: bool,
 }
 
-/// Writes each page as it arrives; remembers the first write error.
+/// Writes each page as it arrives, into one `.walk` directory per walk; remembers the first
+/// write error.
 struct Recorder<'r> {
-    dir: PathBuf,
+    out: PathBuf,
+    contract: &'r Contract,
     redactor: &'r mut Redactor,
-    written: usize,
+    /// Pages written so far into each directory.
+    written: BTreeMap<PathBuf, usize>,
     error: Option<String>,
+}
+
+impl Recorder<'_> {
+    /// The directory a page belongs in: `<job>.walk` for the sessions of a job (the id
+    /// redacted as everywhere else), else the operation's path (`v5-Jobs.walk`).
+    fn dir_for(&mut self, url: &str) -> PathBuf {
+        let request = self.contract.request("GET", url);
+        let name = match request.job_id() {
+            Some(job) => self.redactor.id(job),
+            None => {
+                let path = vbo_contract::operation::target_path(url);
+                let shown = self.redactor.apply(path);
+                shown
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"))
+                    .collect::<Vec<_>>()
+                    .join("-")
+            }
+        };
+        self.out.join(format!("{name}.walk"))
+    }
 }
 
 impl Observer for Recorder<'_> {
@@ -38,9 +64,13 @@ impl Observer for Recorder<'_> {
         if self.error.is_some() {
             return;
         }
-        match capture::write_page(&self.dir, self.written + 1, raw, self.redactor) {
-            Ok(_) => self.written += 1,
-            Err(e) => self.error = Some(format!("cannot write into {}: {e}", self.dir.display())),
+        let dir = self.dir_for(&raw.url);
+        let number = self.written.get(&dir).copied().unwrap_or(0) + 1;
+        match capture::write_page(&dir, number, raw, self.redactor) {
+            Ok(_) => {
+                self.written.insert(dir, number);
+            }
+            Err(e) => self.error = Some(format!("cannot write into {}: {e}", dir.display())),
         }
     }
 }
@@ -69,10 +99,7 @@ pub fn run(args: &Args) -> u8 {
         }
     };
     let verifier = Verifier::new(&contract);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
+    let runtime = server::runtime();
     let started = Instant::now();
     let mut report = Report::default();
     let mut redactor = Redactor::new(url, args.redact_ids);
@@ -80,15 +107,26 @@ pub fn run(args: &Args) -> u8 {
         report.note(warning);
     }
     let plan = args.server.plan();
+    let mut recorder = Recorder {
+        out: args.out.clone(),
+        contract: &contract,
+        redactor: &mut redactor,
+        written: BTreeMap::new(),
+        error: None,
+    };
+    if args.server.jobs.is_empty() {
+        runtime.block_on(live::walk_server(
+            &verifier,
+            &client,
+            plan,
+            &mut report,
+            &mut recorder,
+        ));
+    }
     for job in &args.server.jobs {
-        let shown = redactor.id(job);
-        let dir = args.out.join(format!("{shown}.walk"));
-        let mut recorder = Recorder {
-            dir: dir.clone(),
-            redactor: &mut redactor,
-            written: 0,
-            error: None,
-        };
+        if recorder.error.is_some() {
+            break;
+        }
         runtime.block_on(live::walk_job(
             &verifier,
             &client,
@@ -97,15 +135,13 @@ pub fn run(args: &Args) -> u8 {
             &mut report,
             &mut recorder,
         ));
-        if let Some(error) = recorder.error {
-            eprintln!("error: {error}");
-            return exit::USAGE;
-        }
-        eprintln!(
-            "recorded {} pages of job {shown} into {}",
-            recorder.written,
-            dir.display()
-        );
+    }
+    if let Some(error) = recorder.error {
+        eprintln!("error: {error}");
+        return exit::USAGE;
+    }
+    for (dir, pages) in &recorder.written {
+        eprintln!("recorded {pages} pages into {}", dir.display());
     }
     report.elapsed = started.elapsed();
     // What reaches the terminal is redacted like the files: no host name, and with

@@ -17,7 +17,9 @@ pub struct ServerArgs {
     /// Credentials come from VBO_USERNAME and VBO_PASSWORD, or VBO_TOKEN.
     #[arg(long, value_name = "URL", env = "VBO_SERVER", hide_env_values = true)]
     pub server: Option<String>,
-    /// A backup job whose sessions to walk (repeat for several jobs).
+    /// A backup job whose sessions to walk (repeat for several jobs). Without any, the jobs are
+    /// discovered: every `GET` operation of the contract is verified, `GET /v5/Jobs` first, and
+    /// the sessions of every job it lists are walked.
     #[arg(
         long = "job",
         value_name = "ID",
@@ -75,12 +77,9 @@ impl ServerArgs {
         }
     }
 
-    /// The server URL, at least one job and the credentials, or what is missing (a usage error).
+    /// The server URL and the credentials, or what is missing (a usage error).
     pub fn target(&self) -> Result<(&str, Credentials), String> {
         let url = self.server.as_deref().ok_or("--server URL is required")?;
-        if self.jobs.is_empty() {
-            return Err("--server needs at least one --job ID".into());
-        }
         Ok((url, Credentials::from_env().map_err(|e| e.to_string())?))
     }
 }

@@ -265,6 +265,16 @@ async fn run_live(
         report.note(warning);
     }
     let plan = args.server.plan();
+    if jobs.is_empty() {
+        live::walk_server(
+            &verifier,
+            &client,
+            plan,
+            &mut report,
+            &mut ProgressObserver(&progress),
+        )
+        .await;
+    }
     for job in jobs {
         live::walk_job(
             &verifier,
