@@ -34,8 +34,12 @@ pub fn fingerprint(finding: &Finding) -> String {
 
 /// The parts a fingerprint is made of, joined by NUL.
 fn key(finding: &Finding) -> String {
+    let operation = match &finding.operation {
+        Some(operation) => operation.clone(),
+        None => format!("GET {SESSIONS_PATH}"),
+    };
     format!(
-        "{}\0GET {SESSIONS_PATH}\0{}\0{}",
+        "{}\0{operation}\0{}\0{}",
         finding.rule.id(),
         location(finding),
         finding.message_shape()

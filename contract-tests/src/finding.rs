@@ -159,6 +159,10 @@ pub struct Finding {
     /// Never filled when values are masked.
     #[serde(skip)]
     pub snippet: Option<Snippet>,
+    /// The operation (`GET /v5/Jobs`) the response answered, when it is not the default one
+    /// (the sessions of a job); part of the finding's fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
 }
 
 /// A short excerpt of the source line a finding points at.
@@ -185,6 +189,7 @@ impl Finding {
             message: message.into(),
             position: None,
             snippet: None,
+            operation: None,
         }
     }
 

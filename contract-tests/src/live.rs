@@ -45,8 +45,16 @@ pub trait PageSource {
 }
 
 /// The target of one page of a paged operation: its path for `params`, `offset` and `limit`.
-pub fn page_target(operation: &Operation, params: &BTreeMap<String, String>, offset: u64, limit: u64) -> Option<String> {
-    Some(format!("{}?offset={offset}&limit={limit}", operation.path_for(params)?))
+pub fn page_target(
+    operation: &Operation,
+    params: &BTreeMap<String, String>,
+    offset: u64,
+    limit: u64,
+) -> Option<String> {
+    Some(format!(
+        "{}?offset={offset}&limit={limit}",
+        operation.path_for(params)?
+    ))
 }
 
 /// Sessions one walk reads at most unless told otherwise (`--max-sessions`).
@@ -139,7 +147,10 @@ pub async fn walk<S: PageSource>(
     let Some(path) = operation.path_for(params) else {
         report.input_problem(
             operation.label(),
-            format!("no value for its path parameters {:?}", operation.path_parameters()),
+            format!(
+                "no value for its path parameters {:?}",
+                operation.path_parameters()
+            ),
         );
         return;
     };
@@ -317,7 +328,16 @@ async fn list<S: PageSource>(
         ids: Vec::new(),
         seen: std::collections::HashSet::new(),
     };
-    walk(verifier, source, operation, &BTreeMap::new(), plan, report, &mut collector).await;
+    walk(
+        verifier,
+        source,
+        operation,
+        &BTreeMap::new(),
+        plan,
+        report,
+        &mut collector,
+    )
+    .await;
     collector.ids
 }
 
@@ -386,7 +406,11 @@ async fn single<S: PageSource>(
     };
     observer.page(&raw);
     let verdict = verifier.verify(&response_of(&raw), request);
-    report.push(Source::new(raw.url.clone()), verdict.sessions, verdict.findings);
+    report.push(
+        Source::new(raw.url.clone()),
+        verdict.sessions,
+        verdict.findings,
+    );
     observer.progress(report.pages(), report.sessions());
     report.add_transient(since(&before, source.transient()));
     Some(raw)

@@ -123,7 +123,7 @@ impl<'c> Verifier<'c> {
     /// ([`Request::operation`]), a page of job sessions when it names none.
     pub fn verify(&self, response: &Response<'_>, request: &Request) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
-        self.finish(response.body, &mut verdict.findings);
+        self.finish(request, response.body, &mut verdict.findings);
         verdict
     }
 
@@ -139,12 +139,18 @@ impl<'c> Verifier<'c> {
             Some(facts) => walk.push(facts, &mut verdict.findings),
             None => walk.interrupt(),
         }
-        self.finish(response.body, &mut verdict.findings);
+        self.finish(request, response.body, &mut verdict.findings);
         verdict
     }
 
     /// Locates findings in the body and resolves their payload values (masked or shown).
-    fn finish(&self, body: &[u8], findings: &mut [Finding]) {
+    fn finish(&self, request: &Request, body: &[u8], findings: &mut [Finding]) {
+        let operation = self.contract.operation_of(request);
+        if !std::ptr::eq(operation, self.contract.default_operation()) {
+            for finding in findings.iter_mut() {
+                finding.operation = Some(operation.label());
+            }
+        }
         let mask = self.options.mask_values;
         locate_findings(body, findings, !mask);
         for finding in findings {
