@@ -37,6 +37,13 @@ pub trait PageSource {
     /// failure in words. A redirect comes back as it is (status and `Location`), never followed.
     fn get(&self, target: &str) -> impl Future<Output = Result<RawPage, String>>;
 
+    /// Starts fetching `target` ahead of need where the source can, so that a walk verifies
+    /// page n while page n+1 travels (the client spawns the request on the runtime); dropping
+    /// the future abandons the fetch. The default fetches only when first polled.
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+        async move { self.get(&target).await }
+    }
+
     /// The transient faults the source absorbed since it was made (cumulative: retries,
     /// waits, new sign-ins), one entry per kind; a source that absorbs none has none.
     fn transient(&self) -> Vec<Transient> {
@@ -178,6 +185,7 @@ pub async fn walk<S: PageSource>(
     let mut walk = Walk::new(Some(0));
     let mut offset = 0u64;
     let mut sessions = 0u64;
+    let mut prefetched = None;
     let time_bound = || {
         format!(
             "the walk was still going after {} s (--max-walk-time); it stops here",
@@ -192,8 +200,13 @@ pub async fn walk<S: PageSource>(
         else {
             break End::Bound(time_bound());
         };
-        let target = format!("{path}?offset={offset}&limit={}", plan.page_size);
-        let fetched = tokio::time::timeout(remaining, source.get(&target)).await;
+        let fetched = match prefetched.take() {
+            Some(ahead) => tokio::time::timeout(remaining, ahead).await,
+            None => {
+                let target = format!("{path}?offset={offset}&limit={}", plan.page_size);
+                tokio::time::timeout(remaining, source.get(&target)).await
+            }
+        };
         let raw = match fetched {
             Ok(Ok(raw)) => raw,
             Ok(Err(message)) => {
@@ -203,6 +216,19 @@ pub async fn walk<S: PageSource>(
             Err(_) => break End::Bound(time_bound()),
         };
         observer.page(&raw);
+        // One page ahead: when this page says more follow and no bound stops the walk here,
+        // the next one is asked for now and travels while this one is verified. Should the
+        // verdict end the walk after all (a loop), the request is abandoned.
+        let next_offset = offset.checked_add(plan.page_size);
+        if let (Some(next), Some(light)) = (next_offset, LightFacts::of(&raw))
+            && light.continues()
+            && plan.max_pages.is_none_or(|max| walk.pages() + 1 < max)
+            && walk.pages() + 1 < PAGE_CAP
+            && sessions.saturating_add(light.count) < plan.max_sessions
+        {
+            let target = format!("{path}?offset={next}&limit={}", plan.page_size);
+            prefetched = Some(Box::pin(source.prefetch(target)));
+        }
         request.offset = Some(offset);
         request.limit = Some(plan.page_size);
         let verdict = verifier.verify_in_walk(&response_of(&raw), &request, &mut walk);
@@ -429,6 +455,61 @@ fn response_of(raw: &RawPage) -> Response<'_> {
     }
 }
 
+/// What decides whether a walk goes on, read from a page's bytes without building it: the
+/// number of `results`, the `limit` and whether `_links.next` is there. Only a hint for asking
+/// ahead; the verdict on the whole page still decides.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LightFacts {
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default, rename = "results", deserialize_with = "count_items")]
+    count: u64,
+    #[serde(default, rename = "_links")]
+    links: Option<LightLinks>,
+}
+
+/// `_links`, as far as [`LightFacts`] looks.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LightLinks {
+    #[serde(default)]
+    next: Option<serde::de::IgnoredAny>,
+}
+
+/// The length of an array, its items skipped unread.
+fn count_items<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct Count;
+    impl<'de> serde::de::Visitor<'de> for Count {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+            let mut n = 0u64;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+    deserializer.deserialize_seq(Count)
+}
+
+impl LightFacts {
+    /// The facts of a 200 response whose body reads as a page; `None` otherwise.
+    fn of(raw: &RawPage) -> Option<Self> {
+        if raw.status != 200 {
+            return None;
+        }
+        serde_json::from_slice(&raw.body).ok()
+    }
+
+    /// Whether the walk would go on after this page: full, with a next link.
+    fn continues(&self) -> bool {
+        let has_next = self.links.as_ref().is_some_and(|l| l.next.is_some());
+        self.count > 0 && self.limit.is_none_or(|limit| self.count >= limit) && has_next
+    }
+}
+
 /// After a walk saw the collection shift, one more look at its first page: new sessions at its
 /// head explain the shift; none mean the server repeated sessions on its own.
 async fn last_look<S: PageSource>(
@@ -490,6 +571,20 @@ impl PageSource for vbo_client::Client {
         })
     }
 
+    /// Spawned on the runtime, so the request runs while the walk verifies the page before.
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+        let client = self.clone();
+        let task = Abandon(tokio::spawn(async move {
+            <vbo_client::Client as PageSource>::get(&client, &target).await
+        }));
+        async move {
+            let mut task = task;
+            (&mut task.0)
+                .await
+                .map_err(|e| format!("the fetch ahead failed: {e}"))?
+        }
+    }
+
     /// The client's log of absorbed faults, cumulative since it was built.
     fn transient(&self) -> Vec<Transient> {
         let log = self.transient_log();
@@ -505,6 +600,15 @@ impl PageSource for vbo_client::Client {
                 }
             })
             .collect()
+    }
+}
+
+/// A spawned fetch that is aborted when dropped (a walk that ended needs no page ahead).
+struct Abandon<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Abandon<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -1,0 +1,229 @@
+//! Live walks run one page ahead: page n+1 is asked for before page n is verified, never
+//! further, never past the last page, and the findings and their order are what a walk that
+//! waits for each page finds.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use vbo_client::{Client, Credentials, Secret};
+use vbo_contract::live::{self, Observer, PageSource, RawPage, WalkPlan};
+use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
+use vbo_contract::report::{Report, Transient};
+use vbo_contract::{Contract, Verifier};
+
+const JOB: &str = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+
+/// A three-page collection (2 + 2 + 1 sessions) that logs when each page is asked for, and
+/// whether ahead of need.
+struct Logged {
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Logged {
+    fn page(&self, target: &str) -> RawPage {
+        let offset: u64 = target
+            .split("offset=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let ids: Vec<u64> = (offset..(offset + 2).min(5)).collect();
+        let results: Vec<_> = ids
+            .iter()
+            .map(|n| json!({ "id": format!("6a3fa2fb-3a77-4d99-8b5d-0000000000{n:02}"), "status": "Success",
+                "creationTime": "2020-12-13T22:00:00Z", "endTime": "2020-12-13T22:02:00Z" }))
+            .collect();
+        let mut page = json!({ "offset": offset, "limit": 2, "results": results });
+        if offset + 2 < 5 {
+            page["_links"] = json!({ "next": { "href": format!("/v5/Jobs/{JOB}/JobSessions?offset={}&limit=2", offset + 2) } });
+        }
+        RawPage {
+            url: format!("https://vbo.test{target}"),
+            status: 200,
+            content_type: Some("application/json; charset=utf-8".into()),
+            body: serde_json::to_vec(&page).unwrap(),
+            location: None,
+        }
+    }
+}
+
+impl PageSource for Logged {
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        self.log.lock().unwrap().push(format!("get {target}"));
+        Ok(self.page(target))
+    }
+
+    // Like the client: the request leaves when asked for, not when awaited.
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+        self.log.lock().unwrap().push(format!("ahead {target}"));
+        let page = self.page(&target);
+        async move { Ok(page) }
+    }
+}
+
+/// Logs each page as verified (the walk reports progress after verifying a page).
+struct Verified(Arc<Mutex<Vec<String>>>);
+
+impl Observer for Verified {
+    fn progress(&mut self, pages: usize, _sessions: usize) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("verified page {pages}"));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn the_next_page_is_asked_for_before_this_one_is_verified_and_never_past_the_last() {
+    let contract = Contract::embedded().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let source = Logged { log: log.clone() };
+    let plan = WalkPlan {
+        page_size: 2,
+        ..WalkPlan::default()
+    };
+    let mut report = Report::default();
+    runtime().block_on(live::walk_job(
+        &Verifier::new(&contract),
+        &source,
+        JOB,
+        plan,
+        &mut report,
+        &mut Verified(log.clone()),
+    ));
+    let path = format!("/v5/Jobs/{JOB}/JobSessions");
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            format!("get {path}?offset=0&limit=2"),
+            format!("ahead {path}?offset=2&limit=2"),
+            "verified page 1".to_owned(),
+            format!("ahead {path}?offset=4&limit=2"),
+            "verified page 2".to_owned(),
+            "verified page 3".to_owned(),
+        ]
+    );
+    assert_eq!(report.sessions(), 5);
+    assert!(report.findings().next().is_none());
+}
+
+#[test]
+fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
+    let contract = Contract::embedded().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let source = Logged { log: log.clone() };
+    let plan = WalkPlan {
+        page_size: 2,
+        max_pages: Some(2),
+        ..WalkPlan::default()
+    };
+    let mut report = Report::default();
+    runtime().block_on(live::walk_job(
+        &Verifier::new(&contract),
+        &source,
+        JOB,
+        plan,
+        &mut report,
+        &mut (),
+    ));
+    let asked = log.lock().unwrap().len();
+    assert_eq!(asked, 2, "{:?}", log.lock().unwrap());
+}
+
+/// The client, asked only when the walk needs a page (no page ahead).
+struct OnDemand<'c>(&'c Client);
+
+impl PageSource for OnDemand<'_> {
+    async fn get(&self, target: &str) -> Result<RawPage, String> {
+        <Client as PageSource>::get(self.0, target).await
+    }
+
+    fn transient(&self) -> Vec<Transient> {
+        <Client as PageSource>::transient(self.0)
+    }
+}
+
+/// Every finding of a report, as rule, pointer, source and message, in report order.
+fn findings(report: &Report) -> Vec<String> {
+    report
+        .entries
+        .iter()
+        .flat_map(|e| {
+            e.findings.iter().map(move |f| {
+                format!(
+                    "{} {} {} {}",
+                    e.source.origin,
+                    f.rule.id(),
+                    f.pointer,
+                    f.message
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_walk_one_page_ahead_finds_what_a_walk_page_by_page_finds() {
+    let contract = Contract::embedded().unwrap();
+    let verifier = Verifier::new(&contract);
+    for fault in [
+        Fault::DuplicateIds,
+        Fault::UnknownStatus,
+        Fault::BrokenNext,
+        Fault::Busy,
+    ] {
+        // One mock per walk, from the same seed: a busy mock moves with every request, so
+        // both walks must start from the same state.
+        let walk = |ahead: bool| {
+            runtime().block_on(async {
+                let config = MockConfig {
+                    jobs: 2,
+                    sessions_per_job: 45,
+                    fault: Some(fault),
+                    ..MockConfig::default()
+                };
+                let credentials = Credentials::Password {
+                    username: config.user.clone(),
+                    password: Secret::new(config.password.clone()),
+                };
+                let mock = MockServer::start(config, Tls::None).await.unwrap();
+                let client = Client::builder(mock.base_url())
+                    .with_credentials(credentials)
+                    .build()
+                    .unwrap();
+                let plan = WalkPlan {
+                    page_size: 10,
+                    ..WalkPlan::default()
+                };
+                let mut report = Report::default();
+                for job in mock.job_ids() {
+                    if ahead {
+                        live::walk_job(&verifier, &client, job, plan, &mut report, &mut ()).await;
+                    } else {
+                        let source = OnDemand(&client);
+                        live::walk_job(&verifier, &source, job, plan, &mut report, &mut ()).await;
+                    }
+                }
+                let base = mock.base_url().to_owned();
+                mock.shutdown().await.unwrap();
+                // The port differs from mock to mock.
+                let found: Vec<String> = findings(&report)
+                    .into_iter()
+                    .map(|f| f.replace(&base, "BASE"))
+                    .collect();
+                (found, report.pages())
+            })
+        };
+        let (ahead, on_demand) = (walk(true), walk(false));
+        assert!(!ahead.0.is_empty(), "{fault:?} is found");
+        assert_eq!(ahead, on_demand, "{fault:?}");
+    }
+}
