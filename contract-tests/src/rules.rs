@@ -511,6 +511,9 @@ pub struct Walk {
     looped: Option<usize>,
     /// The last page could not be read as a page, so the walk's end is not judged.
     interrupted: bool,
+    /// The component schema of the walked items, when it is not `JobSession` (whose rules are
+    /// the default): it picks the rule a repeated id breaks and the word for an item.
+    items: Option<String>,
 }
 
 impl Walk {
@@ -520,6 +523,17 @@ impl Walk {
             start_offset,
             ..Self::default()
         }
+    }
+
+    /// Judges the walk's items by the rules of schema `name` (a walk of another paged
+    /// collection than job sessions); `JobSession` or `None` keeps the session rules.
+    pub fn with_items(&mut self, name: Option<&str>) {
+        self.items = name.filter(|n| *n != "JobSession").map(str::to_owned);
+    }
+
+    /// The rules attached to this walk's items.
+    fn item_rules(&self) -> ItemRules {
+        item_rules(Some(self.items.as_deref().unwrap_or("JobSession")))
     }
 
     /// Pages seen so far.
@@ -673,7 +687,7 @@ impl Walk {
                     }
                 }
                 Some(first_page) if first_page != page_number => {
-                    out.push(duplicate_across_pages(id, i, first_page))
+                    out.push(duplicate_across_pages(self.item_rules(), id, i, first_page))
                 }
                 _ => {}
             }
@@ -705,7 +719,8 @@ impl Walk {
                 out.push((self.pages, self.shift_warning(growth)));
             } else {
                 for r in &self.repeat_detail {
-                    let mut finding = duplicate_across_pages(&r.id, r.index, r.first_page);
+                    let mut finding =
+                        duplicate_across_pages(self.item_rules(), &r.id, r.index, r.first_page);
                     finding.message.push_str(&format!(
                         " (it opened page {} as a repeat of the page before, but a last look at the first page found only {} new sessions for {} repeats, so the collection did not move that much)",
                         r.page,
@@ -722,9 +737,9 @@ impl Walk {
                     out.push((
                         self.pages,
                         Finding::new(
-                            Rule::DuplicateSessionId,
+                            self.item_rules().duplicate,
                             "",
-                            format!("{hidden} more sessions repeated the tail of the page before them (not listed one by one)"),
+                            format!("{hidden} more {}s repeated the tail of the page before them (not listed one by one)", self.item_rules().noun),
                         ),
                     ));
                 }
@@ -783,12 +798,13 @@ impl Walk {
     }
 }
 
-fn duplicate_across_pages(id: &str, index: usize, first_page: usize) -> Finding {
+fn duplicate_across_pages(rules: ItemRules, id: &str, index: usize, first_page: usize) -> Finding {
     Finding::new(
-        Rule::DuplicateSessionId,
+        rules.duplicate,
         format!("/results/{index}/id"),
         format!(
-            "session id {} already appeared on page {first_page} of this walk",
+            "{} id {} already appeared on page {first_page} of this walk",
+            rules.noun,
             payload(id)
         ),
     )

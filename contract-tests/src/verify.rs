@@ -135,6 +135,8 @@ impl<'c> Verifier<'c> {
         walk: &mut rules::Walk,
     ) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
+        let operation = self.contract.operation_of(request);
+        walk.with_items(operation.body().and_then(Body::item_schema));
         match verdict.facts.clone() {
             Some(facts) => walk.push(facts, &mut verdict.findings),
             None => walk.interrupt(),

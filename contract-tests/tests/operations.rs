@@ -259,3 +259,33 @@ fn a_next_link_within_the_collection_of_another_paged_operation_passes() {
     });
     assert_eq!(verify(&contract, "/v5/Gadgets?offset=0&limit=1", &page), []);
 }
+
+#[test]
+fn a_walk_of_another_paged_collection_reports_repeats_under_its_own_rule() {
+    let contract = extended();
+    let verifier = Verifier::new(&contract);
+    let mut walk = vbo_contract::Walk::new(Some(0));
+    const JOB3: &str = "5b1d7a52-1c1e-4f57-8d0e-5b2f4a9c7e21";
+    let next = json!({ "next": { "href": "/v5/Gadgets?offset=2&limit=2" } });
+    let gadget = |id: &str| item(id, &format!("/v5/Gadgets/{id}"));
+    let pages = [
+        json!({ "offset": 0, "limit": 2, "results": [gadget(JOB), gadget(JOB2)], "_links": next }),
+        json!({ "offset": 2, "limit": 2, "results": [gadget(JOB3), gadget(JOB)] }),
+    ];
+    let mut found = Vec::new();
+    for (n, page) in pages.iter().enumerate() {
+        let bytes = serde_json::to_vec(page).unwrap();
+        let request = contract.request("GET", &format!("/v5/Gadgets?offset={}&limit=2", 2 * n));
+        let verdict = verifier.verify_in_walk(&Response::body(&bytes), &request, &mut walk);
+        found.extend(
+            verdict
+                .findings
+                .into_iter()
+                .map(|f| (f.rule, f.pointer, f.message)),
+        );
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, Rule::DuplicateId);
+    assert_eq!(found[0].1, "/results/1/id");
+    assert!(found[0].2.starts_with("item id "), "{}", found[0].2);
+}
