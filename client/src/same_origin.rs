@@ -50,7 +50,8 @@ pub(crate) fn resolve(base: &Url, path_and_query: &str) -> Result<Url, Error> {
         ));
     }
     let joined = format!("{}{path_and_query}", base_url::for_generated(base));
-    let url = Url::parse(&joined).map_err(|e| refuse(&format!("it is not a valid URL path: {e}")))?;
+    let url =
+        Url::parse(&joined).map_err(|e| refuse(&format!("it is not a valid URL path: {e}")))?;
     let prefix = base.path().trim_end_matches('/');
     if url.origin() != base.origin() || !url.path().starts_with(prefix) {
         return Err(refuse("it would leave the server's base URL"));
@@ -130,7 +131,9 @@ mod tests {
     #[test]
     fn a_long_refused_path_is_shortened_in_the_error() {
         let long = format!("x{}", "a".repeat(10_000));
-        let message = resolve(&base("https://vbo01"), &long).unwrap_err().to_string();
+        let message = resolve(&base("https://vbo01"), &long)
+            .unwrap_err()
+            .to_string();
         assert!(message.len() < 400, "{}", message.len());
     }
 }

@@ -2,8 +2,8 @@
 //! retry loop, body cap and no-redirect rule as pages; a path that could leave the server is
 //! refused before any connection.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -75,7 +75,11 @@ async fn retries_a_503_like_pages_and_hands_back_the_last_when_it_persists() {
     let client = always.builder().build().unwrap();
     let raw = client.get_raw("/v5/Jobs").await.unwrap();
     assert_eq!(raw.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(always.counters.gets.load(Ordering::SeqCst), 4, "max_attempts");
+    assert_eq!(
+        always.counters.gets.load(Ordering::SeqCst),
+        4,
+        "max_attempts"
+    );
 }
 
 #[tokio::test]

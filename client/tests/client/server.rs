@@ -278,7 +278,9 @@ pub fn example_jobs() -> Value {
     let document: Value = serde_yaml::from_str(include_str!("../../../openapi/vbo-v5.yaml"))
         .expect("the document is YAML");
     document
-        .pointer("/paths/~1v5~1Jobs/get/responses/200/content/application~1json; charset=utf-8/example")
+        .pointer(
+            "/paths/~1v5~1Jobs/get/responses/200/content/application~1json; charset=utf-8/example",
+        )
         .expect("the jobs operation has an example")
         .clone()
 }
