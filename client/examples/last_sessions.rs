@@ -1,11 +1,14 @@
-//! Prints the latest session of each given backup job as a table.
+//! Prints the latest session of each backup job as a table: of every job the server has
+//! (listed with `GET /v5/Jobs`, shown by name) when no job ids are given, else of the given ones.
 //!
 //! ```text
 //! VBO_USERNAME='tech\administrator' VBO_PASSWORD=... \
-//!   cargo run -p vbo-client --example last_sessions -- https://vbo01 --ca-cert vbo01.pem <job-id>...
+//!   cargo run -p vbo-client --example last_sessions -- https://vbo01 --ca-cert vbo01.pem [<job-id>...]
 //! ```
 //! Credentials come from `VBO_TOKEN` (a ready token) when it is set, else from
 //! `VBO_USERNAME`/`VBO_PASSWORD`: the precedence `cargo xtask` uses (`Credentials::from_env`).
+//! Jobs and sessions are read leniently (`Client::jobs_wire`, `Client::page`), so a status the
+//! contract does not know yet is shown rather than failing the run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,13 +17,15 @@ use clap::Parser;
 use uuid::Uuid;
 use vbo_client::{Client, Credentials, Error, wire};
 
+/// Width of the JOB column; longer job names are cut.
+const JOB_WIDTH: usize = 36;
+
 /// Latest session of each Veeam Backup for Microsoft 365 job.
 #[derive(Parser)]
 struct Args {
     /// Server URL, e.g. https://vbo01 (port 4443 unless given).
     server: String,
-    /// Job ids.
-    #[arg(required = true)]
+    /// Job ids; every job on the server when none is given.
     jobs: Vec<Uuid>,
     /// Trust this PEM certificate (the server's self-signed one) besides the system's roots.
     #[arg(long, value_name = "FILE")]
@@ -44,14 +49,31 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The jobs to show, each with its label in the JOB column: its name when listed.
+    let jobs: Vec<(Uuid, String)> = if args.jobs.is_empty() {
+        match client.jobs_wire().await {
+            Ok(jobs) => jobs.into_iter().map(|job| (job.id, job.name)).collect(),
+            Err(error) => {
+                eprintln!("error: listing the jobs: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        args.jobs.iter().map(|id| (*id, id.to_string())).collect()
+    };
+    if jobs.is_empty() {
+        println!("(no jobs)");
+        return ExitCode::SUCCESS;
+    }
     let mut failed = false;
     let mut header = false;
-    for job in &args.jobs {
+    for (job, label) in &jobs {
+        let label = cut(label);
         match client.page(*job, 0, 1).await {
             Ok(page) => {
                 if !std::mem::replace(&mut header, true) {
                     println!(
-                        "{:<36}  {:<13}  {:<20}  {:>9}  {:>8}  {:>11}  {:<10}",
+                        "{:<JOB_WIDTH$}  {:<13}  {:<20}  {:>9}  {:>8}  {:>11}  {:<10}",
                         "JOB",
                         "STATUS",
                         "START (UTC)",
@@ -62,13 +84,13 @@ async fn main() -> ExitCode {
                     );
                 }
                 match page.results.first() {
-                    Some(session) => println!("{}", row(*job, session)),
-                    None => println!("{job:<36}  (no sessions)"),
+                    Some(session) => println!("{}", row(&label, session)),
+                    None => println!("{label:<JOB_WIDTH$}  (no sessions)"),
                 }
             }
             Err(error) => {
                 failed = true;
-                eprintln!("error: job {job}: {error}");
+                eprintln!("error: job {label} ({job}): {error}");
                 // Nothing else will work after a refused sign-in or an unreachable server.
                 if matches!(
                     error,
@@ -84,6 +106,19 @@ async fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `label` cut to the JOB column, control characters (a hostile job name) replaced.
+fn cut(label: &str) -> String {
+    let clean: String = label
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if clean.chars().count() <= JOB_WIDTH {
+        return clean;
+    }
+    let kept: String = clean.chars().take(JOB_WIDTH - 1).collect();
+    format!("{kept}~")
 }
 
 /// Builds the client from the arguments and the environment.
@@ -105,8 +140,8 @@ fn client(args: &Args) -> Result<Client, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
-/// One table row for `session`.
-fn row(job: Uuid, session: &wire::JobSession) -> String {
+/// One table row for `session` of the job labelled `job`.
+fn row(job: &str, session: &wire::JobSession) -> String {
     let stats = session.statistics.as_ref();
     let duration = match session.end_time {
         Some(end) => clock(end - session.creation_time),
@@ -123,7 +158,7 @@ fn row(job: Uuid, session: &wire::JobSession) -> String {
         .and_then(|s| s.bottleneck.as_ref())
         .map_or_else(|| "-".into(), ToString::to_string);
     format!(
-        "{job:<36}  {:<13}  {:<20}  {duration:>9}  {objects:>8}  {transferred:>11}  {bottleneck:<10}",
+        "{job:<JOB_WIDTH$}  {:<13}  {:<20}  {duration:>9}  {objects:>8}  {transferred:>11}  {bottleneck:<10}",
         session.status.to_string(),
         session.creation_time.format("%Y-%m-%d %H:%M:%S"),
     )

@@ -8,6 +8,87 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///What the job backs up; the vendor's table spells the values in lower camel case, servers do not (D22).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum BackupType {
+        EntireOrganization,
+        SelectedItems,
+    }
+    impl ::std::fmt::Display for BackupType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EntireOrganization => f.write_str("EntireOrganization"),
+                Self::SelectedItems => f.write_str("SelectedItems"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for BackupType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "EntireOrganization" => Ok(Self::EntireOrganization),
+                "SelectedItems" => Ok(Self::SelectedItems),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BackupType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BackupType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**The hours of the week a job may run in: one flag per hour, Sunday 00:00 first (168 in
+all, by the vendor's later specs; examples elide them) (D23).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct BackupWindowSettings {
+        ///One flag per hour of the week; true where running is allowed.
+        #[serde(
+            rename = "backupWindow",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub backup_window: ::std::vec::Vec<bool>,
+        ///Minutes the window is shifted by (the server's offset from UTC).
+        #[serde(
+            rename = "minuteOffset",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minute_offset: ::std::option::Option<i32>,
+    }
     ///The slowest stage of the data path; `N/A` (v5 page) and `NA` (later specs) mean the same (D8).
     #[derive(
         ::serde::Deserialize,
@@ -85,6 +166,64 @@ pub mod types {
     pub struct Error {
         ///What went wrong, in plain words.
         pub message: ::std::string::String,
+    }
+    /**One backup job as `GET /v5/Jobs` lists it (D21). Properties beyond these (`runNow`,
+`repositoryId`, `lastBackup`, ... in later versions) are allowed (D13).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct Job {
+        #[serde(
+            rename = "backupType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backup_type: ::std::option::Option<BackupType>,
+        ///Description of the job; often empty.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Identifier of the job; the `jobId` of its sessions (D15).
+        pub id: ::uuid::Uuid,
+        ///Whether the job is enabled.
+        #[serde(
+            rename = "isEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_enabled: ::std::option::Option<bool>,
+        ///When the job last ran; null or absent if it never ran (D6, D21).
+        #[serde(
+            rename = "lastRun",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_run: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            rename = "lastStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_status: ::std::option::Option<JobStatus>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<Links>,
+        ///Name of the job.
+        pub name: ::std::string::String,
+        ///When the schedule runs the job next; null or absent when nothing is scheduled (D21).
+        #[serde(
+            rename = "nextRun",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_run: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            rename = "schedulePolicy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub schedule_policy: ::std::option::Option<SchedulePolicy>,
     }
     ///One run of a backup job.
     #[derive(
@@ -277,6 +416,78 @@ session properties side by side; the page and the session are separate objects (
             value.parse()
         }
     }
+    ///Outcome or state of the job's latest session; the session statuses (D22).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum JobStatus {
+        Stopped,
+        Running,
+        Success,
+        Warning,
+        Failed,
+        Disconnected,
+        NotConfigured,
+        Queued,
+    }
+    impl ::std::fmt::Display for JobStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Stopped => f.write_str("Stopped"),
+                Self::Running => f.write_str("Running"),
+                Self::Success => f.write_str("Success"),
+                Self::Warning => f.write_str("Warning"),
+                Self::Failed => f.write_str("Failed"),
+                Self::Disconnected => f.write_str("Disconnected"),
+                Self::NotConfigured => f.write_str("NotConfigured"),
+                Self::Queued => f.write_str("Queued"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Stopped" => Ok(Self::Stopped),
+                "Running" => Ok(Self::Running),
+                "Success" => Ok(Self::Success),
+                "Warning" => Ok(Self::Warning),
+                "Failed" => Ok(Self::Failed),
+                "Disconnected" => Ok(Self::Disconnected),
+                "NotConfigured" => Ok(Self::NotConfigured),
+                "Queued" => Ok(Self::Queued),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///One link to a related resource.
     #[derive(
         ::serde::Deserialize,
@@ -321,6 +532,275 @@ Absolute in v5, relative from v6 (D10).
             value: ::std::collections::BTreeMap<::std::string::String, Link>,
         ) -> Self {
             Self(value)
+        }
+    }
+    ///Days a `Daily` schedule runs on (D23).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ScheduleDays {
+        Everyday,
+        Workdays,
+        Weekends,
+        Monday,
+        Tuesday,
+        Wednesday,
+        Thursday,
+        Friday,
+        Saturday,
+        Sunday,
+    }
+    impl ::std::fmt::Display for ScheduleDays {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Everyday => f.write_str("Everyday"),
+                Self::Workdays => f.write_str("Workdays"),
+                Self::Weekends => f.write_str("Weekends"),
+                Self::Monday => f.write_str("Monday"),
+                Self::Tuesday => f.write_str("Tuesday"),
+                Self::Wednesday => f.write_str("Wednesday"),
+                Self::Thursday => f.write_str("Thursday"),
+                Self::Friday => f.write_str("Friday"),
+                Self::Saturday => f.write_str("Saturday"),
+                Self::Sunday => f.write_str("Sunday"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ScheduleDays {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Everyday" => Ok(Self::Everyday),
+                "Workdays" => Ok(Self::Workdays),
+                "Weekends" => Ok(Self::Weekends),
+                "Monday" => Ok(Self::Monday),
+                "Tuesday" => Ok(Self::Tuesday),
+                "Wednesday" => Ok(Self::Wednesday),
+                "Thursday" => Ok(Self::Thursday),
+                "Friday" => Ok(Self::Friday),
+                "Saturday" => Ok(Self::Saturday),
+                "Sunday" => Ok(Self::Sunday),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleDays {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduleDays {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Interval of a `Periodically` schedule; `Hours12` appears from v8 on (D23).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum SchedulePeriod {
+        Minutes5,
+        Minutes10,
+        Minutes15,
+        Minutes30,
+        Hours1,
+        Hours2,
+        Hours4,
+        Hours8,
+        Hours12,
+    }
+    impl ::std::fmt::Display for SchedulePeriod {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Minutes5 => f.write_str("Minutes5"),
+                Self::Minutes10 => f.write_str("Minutes10"),
+                Self::Minutes15 => f.write_str("Minutes15"),
+                Self::Minutes30 => f.write_str("Minutes30"),
+                Self::Hours1 => f.write_str("Hours1"),
+                Self::Hours2 => f.write_str("Hours2"),
+                Self::Hours4 => f.write_str("Hours4"),
+                Self::Hours8 => f.write_str("Hours8"),
+                Self::Hours12 => f.write_str("Hours12"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SchedulePeriod {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Minutes5" => Ok(Self::Minutes5),
+                "Minutes10" => Ok(Self::Minutes10),
+                "Minutes15" => Ok(Self::Minutes15),
+                "Minutes30" => Ok(Self::Minutes30),
+                "Hours1" => Ok(Self::Hours1),
+                "Hours2" => Ok(Self::Hours2),
+                "Hours4" => Ok(Self::Hours4),
+                "Hours8" => Ok(Self::Hours8),
+                "Hours12" => Ok(Self::Hours12),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SchedulePeriod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SchedulePeriod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///When the job runs and how it retries (D23); every property is optional.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct SchedulePolicy {
+        ///Whether a run that leaves the backup window is stopped.
+        #[serde(
+            rename = "backupWindowEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backup_window_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backupWindowSettings",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backup_window_settings: ::std::option::Option<BackupWindowSettings>,
+        ///Time of day the job starts, as `HH:MM:SS` (a .NET TimeSpan), with `type` `Daily`.
+        #[serde(
+            rename = "dailyTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub daily_time: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "dailyType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub daily_type: ::std::option::Option<ScheduleDays>,
+        #[serde(
+            rename = "periodicallyEvery",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub periodically_every: ::std::option::Option<SchedulePeriod>,
+        ///Whether failed objects are retried.
+        #[serde(
+            rename = "retryEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub retry_enabled: ::std::option::Option<bool>,
+        ///Retry attempts, with `retryEnabled`.
+        #[serde(
+            rename = "retryNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub retry_number: ::std::option::Option<i32>,
+        ///Minutes between retry attempts, with `retryEnabled`.
+        #[serde(
+            rename = "retryWaitInterval",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub retry_wait_interval: ::std::option::Option<i32>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<ScheduleType>,
+    }
+    ///How the job is scheduled (D23).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ScheduleType {
+        Daily,
+        Periodically,
+        ManualOnly,
+    }
+    impl ::std::fmt::Display for ScheduleType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Daily => f.write_str("Daily"),
+                Self::Periodically => f.write_str("Periodically"),
+                Self::ManualOnly => f.write_str("ManualOnly"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ScheduleType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Daily" => Ok(Self::Daily),
+                "Periodically" => Ok(Self::Periodically),
+                "ManualOnly" => Ok(Self::ManualOnly),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduleType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///Tokens granted by a sign-in or refresh.
@@ -485,10 +965,10 @@ Absolute in v5, relative from v6 (D10).
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Veeam Backup for Microsoft 365 REST API v5 - backup job sessions
+/**Client for Veeam Backup for Microsoft 365 REST API v5 - backup jobs and their sessions
 
-The part of the Veeam Backup for Microsoft 365 REST API (v5) that lists the sessions of one
-backup job, plus the sign-in operation a client needs to reach it.
+The part of the Veeam Backup for Microsoft 365 REST API (v5) that lists the backup jobs and
+the sessions of one backup job, plus the sign-in operation a client needs to reach them.
 
 This document is the contract of the vbo-contract project: the generated Rust client, the
 exported JSON Schema, the property generators and the mock server all derive from it.
@@ -600,6 +1080,60 @@ Sends a `POST` request to `/v5/Token`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List the backup jobs
+
+Returns every backup job the server has configured, as one JSON array: v5 has no paging
+envelope and no query parameters for this collection (D20). A job's `id` addresses its
+sessions (`GET /v5/Jobs/{jobId}/JobSessions`).
+
+
+Sends a `GET` request to `/v5/Jobs`
+
+*/
+    pub async fn get_jobs<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<types::Error>> {
+        let url = format!("{}/v5/Jobs", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_jobs",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

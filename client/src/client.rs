@@ -1,11 +1,14 @@
 //! The client a monitoring tool uses: built once, signs itself in, retries, reads pages.
 
 use std::fmt;
+use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use url::Url;
 use uuid::Uuid;
 
@@ -18,10 +21,15 @@ use crate::error::Error;
 use crate::origin;
 use crate::raw::RawPage;
 use crate::retry::{self, Attempt, Operation, RetryPolicy};
+use crate::same_origin;
 use crate::tls;
 use crate::token::TokenKeeper;
 use crate::transient::{TransientEvent, TransientKind, TransientLog, TransientRecorder};
-use crate::wire;
+use crate::{types, wire};
+
+/// The operation id [`Client::get_raw`] requests carry in the client hooks (no operation of
+/// the document has it).
+const RAW_OPERATION: &str = "get_raw";
 
 /// Largest page the API serves (contract D9).
 pub const MAX_PAGE_SIZE: u32 = 10_000;
@@ -276,7 +284,7 @@ impl ClientBuilder {
     }
 }
 
-/// A signed-in client for the job-sessions API; cheap to clone (clones share the token).
+/// A signed-in client for the jobs and job-sessions API; cheap to clone (clones share the token).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -380,7 +388,65 @@ impl Client {
             .ok_or_else(|| {
                 Error::InvalidInput(format!("limit {limit} is outside 1..={MAX_PAGE_SIZE}"))
             })?;
-        self.get_with_retries(job_id, offset, limit).await
+        let api = &self.inner.api;
+        self.get_with_retries(self.inner.base.as_str(), || {
+            api.get_job_sessions(&job_id, Some(limit), Some(offset))
+        })
+        .await
+    }
+
+    /// Every backup job (`GET /v5/Jobs`, one array: contract D20), read strictly: a value the
+    /// contract does not know (a new `lastStatus`, say) is an [`Error::Payload`]. Goes through
+    /// the same sign-in, retry loop and body cap as every request.
+    pub async fn jobs(&self) -> Result<Vec<types::Job>, Error> {
+        self.jobs_raw().await?.parse_as()
+    }
+
+    /// [`Self::jobs`], read leniently as pages are: unknown enum values are kept (see
+    /// [`crate::wire`]), so one job with a new schedule kind does not hide the others.
+    pub async fn jobs_wire(&self) -> Result<Vec<wire::Job>, Error> {
+        self.jobs_raw().await?.parse_as()
+    }
+
+    /// The response of `GET /v5/Jobs` as received, through the generated operation.
+    async fn jobs_raw(&self) -> Result<RawPage, Error> {
+        let api = &self.inner.api;
+        self.get_with_retries(self.inner.base.as_str(), || api.get_jobs())
+            .await
+    }
+
+    /// A GET of any path of the contract document (`/v5/Jobs`,
+    /// `/v5/Jobs/{id}/JobSessions?offset=0&limit=30`, ...), as received (any status), so a
+    /// verifier can walk every operation without a new method each.
+    ///
+    /// `path_and_query` is appended to the base URL as the generated operations do it. It goes
+    /// through the same sign-in, bearer token, retry loop, body cap, no-redirect rule and
+    /// transient log as [`Self::fetch_page_raw`]. Anything that could leave the server (an
+    /// absolute URL, `//host`, backslashes, control characters, dot segments) is refused with
+    /// [`Error::RefusedPath`] before any connection is made.
+    pub async fn get_raw(&self, path_and_query: &str) -> Result<RawPage, Error> {
+        let url = same_origin::resolve(&self.inner.base, path_and_query)?;
+        let api = &self.inner.api;
+        let url = &url;
+        self.get_with_retries(url.as_str(), || async move {
+            // What the generated operations send, through the same hooks: `pre` puts the
+            // bearer token on, `exec` reads the body against the cap and captures it.
+            let info = OperationInfo {
+                operation_id: RAW_OPERATION,
+            };
+            let mut request = ClientInfo::client(api)
+                .get(url.clone())
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(
+                    HeaderName::from_static("api-version"),
+                    HeaderValue::from_static(<ApiClient as ClientInfo<Bearer>>::api_version()),
+                )
+                .build()?;
+            ClientHooks::<Bearer>::pre::<types::Error>(api, &mut request, &info).await?;
+            let response = ClientHooks::<Bearer>::exec(api, request, &info).await?;
+            Ok::<_, progenitor_client::Error<types::Error>>(response)
+        })
+        .await
     }
 
     /// One page, read leniently (unknown enum values kept, counters as strings accepted).
@@ -400,29 +466,27 @@ impl Client {
         self.inner.base.join(href).ok()
     }
 
-    /// A GET of the job's sessions through the one retry loop, with sign-in and one
-    /// re-sign-in on 401.
-    async fn get_with_retries(
-        &self,
-        job_id: Uuid,
-        offset: i32,
-        limit: NonZeroU32,
-    ) -> Result<RawPage, Error> {
+    /// A GET through the one retry loop, with sign-in and one re-sign-in on 401: `call` sends
+    /// it once (a generated operation, or [`Self::get_raw`]'s request); `url` names it when no
+    /// response says where it went.
+    async fn get_with_retries<F, Fut, O, E>(&self, url: &str, call: F) -> Result<RawPage, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<O, progenitor_client::Error<E>>>,
+    {
         let inner = &*self.inner;
         let renewed = AtomicBool::new(false);
         let renewed = &renewed;
+        let call = &call;
         retry::run(&inner.retry, &inner.transient, move || async move {
             let generation = match inner.tokens.ensure(&inner.api, &inner.retry).await {
                 Ok(generation) => generation,
                 Err(error) => return Attempt::Done(Err(error)),
             };
-            let call = inner
-                .api
-                .get_job_sessions(&job_id, Some(limit), Some(offset));
             let raw = match retry::send(
                 inner.max_body_bytes,
-                call,
-                inner.base.as_str(),
+                call(),
+                url,
                 "the request could not be built",
             )
             .await

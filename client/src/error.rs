@@ -23,6 +23,18 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// A path given to [`crate::Client::get_raw`] could leave the server (an absolute URL,
+    /// `//host`, a backslash, a control character, a dot segment ...); nothing was sent.
+    #[error(
+        "refusing the request path {path:?}: {reason}; give a path on the server as the contract document writes it, e.g. /v5/Jobs"
+    )]
+    RefusedPath {
+        /// The path as given (shortened when long).
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
     /// No HTTP response came back: DNS, connection, TLS handshake or certificate failure.
     /// For a TLS failure the message says which fix applies (`--ca-cert`, `--pin-sha256` or a
     /// proper certificate).
@@ -192,7 +204,7 @@ fn status_hint(status: u16) -> &'static str {
     match status {
         401 => "the credentials or token were refused even after signing in again",
         403 => "the account lacks the rights for this request",
-        404 => "no such job; check the job id",
+        404 => "no such resource; check the job id or the path",
         429 => "the server kept asking to slow down; retry later or allow more attempts",
         500..=599 => "the server failed; retry later or check its logs",
         _ => "the request was refused",

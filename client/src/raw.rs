@@ -46,6 +46,12 @@ impl RawPage {
     /// becomes [`Error::Redirect`], another error status [`Error::Status`] with the server's
     /// `message`.
     pub fn parse(&self) -> Result<wire::JobSessionPage, Error> {
+        self.parse_as()
+    }
+
+    /// Reads a 200 body as `T` (the strict `types` or the lenient `wire` form of any
+    /// operation's response); other statuses become errors as in [`Self::parse`].
+    pub fn parse_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
         if self.status != StatusCode::OK {
             return Err(self.status_error());
         }

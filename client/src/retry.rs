@@ -1,5 +1,5 @@
-//! When and how long to wait before trying a request again, and the one retry loop both
-//! operations (`POST /v5/Token` and the GET of a page) go through.
+//! When and how long to wait before trying a request again, and the one retry loop every
+//! request (`POST /v5/Token` and each GET) goes through.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -115,7 +115,7 @@ where
 pub(crate) enum Operation {
     /// `POST /v5/Token`.
     SignIn,
-    /// A GET of a page.
+    /// A GET: a page, the jobs list, or [`crate::Client::get_raw`].
     Page,
 }
 

@@ -6,9 +6,11 @@ mod server;
 
 mod bounded;
 mod guards;
+mod jobs;
 mod lenient;
 mod lifetimes;
 mod paging;
+mod raw_get;
 mod redirects;
 mod retries;
 mod secrets;

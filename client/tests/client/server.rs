@@ -57,23 +57,39 @@ pub struct Server {
     pub counters: Arc<Counters>,
 }
 
+/// How `GET /v5/Jobs` answers an authorised request, given how many GETs came before it.
+pub type JobsBehaviour = Arc<dyn Fn(usize) -> Response + Send + Sync>;
+
 #[derive(Clone)]
 struct AppState {
     counters: Arc<Counters>,
     behaviour: Behaviour,
+    jobs: JobsBehaviour,
 }
 
-/// Starts an HTTPS server whose sessions endpoint answers with `behaviour`.
+/// Starts an HTTPS server whose sessions endpoint answers with `behaviour` (and whose jobs
+/// endpoint lists the contract's example jobs).
 pub async fn start(behaviour: Behaviour) -> Server {
+    start_with_jobs(
+        behaviour,
+        Arc::new(|_| json_reply(StatusCode::OK, example_jobs())),
+    )
+    .await
+}
+
+/// [`start`], with `GET /v5/Jobs` answering with `jobs`.
+pub async fn start_with_jobs(behaviour: Behaviour, jobs: JobsBehaviour) -> Server {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let counters = Arc::new(Counters::default());
     counters.expires_in.store(3600, Ordering::SeqCst);
     let state = AppState {
         counters: Arc::clone(&counters),
         behaviour,
+        jobs,
     };
     let app = Router::new()
         .route("/v5/Token", post(token))
+        .route("/v5/Jobs", get(jobs_list))
         .route("/v5/Jobs/{job}/JobSessions", get(sessions))
         .with_state(state);
     let certified =
@@ -159,6 +175,31 @@ async fn token(
     .into_response()
 }
 
+/// The 401 a request without a valid token gets, or `None` when its token is valid.
+fn refused(counters: &Counters, headers: &HeaderMap) -> Option<Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if counters.valid_tokens.lock().unwrap().contains(token) {
+        return None;
+    }
+    counters.unauthorised.fetch_add(1, Ordering::SeqCst);
+    Some(json_reply(
+        StatusCode::UNAUTHORIZED,
+        json!({"message": "Authorization has been denied for this request."}),
+    ))
+}
+
+async fn jobs_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refused(&state.counters, &headers) {
+        return refusal;
+    }
+    let call = state.counters.gets.fetch_add(1, Ordering::SeqCst);
+    (state.jobs)(call)
+}
+
 async fn sessions(
     State(state): State<AppState>,
     Path(job): Path<Uuid>,
@@ -166,17 +207,8 @@ async fn sessions(
     headers: HeaderMap,
 ) -> Response {
     let counters = &state.counters;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !counters.valid_tokens.lock().unwrap().contains(token) {
-        counters.unauthorised.fetch_add(1, Ordering::SeqCst);
-        return json_reply(
-            StatusCode::UNAUTHORIZED,
-            json!({"message": "Authorization has been denied for this request."}),
-        );
+    if let Some(refusal) = refused(counters, &headers) {
+        return refusal;
     }
     let call = counters.gets.fetch_add(1, Ordering::SeqCst);
     let number = |name: &str, default: u32| {
@@ -239,4 +271,16 @@ pub fn page_of(total: u64, ask: Ask) -> Value {
 /// A behaviour serving a job of `total` sessions correctly.
 pub fn job_of(total: u64) -> Behaviour {
     Arc::new(move |ask| json_reply(StatusCode::OK, page_of(total, ask)))
+}
+
+/// The jobs list of the contract's `GET /v5/Jobs` example: vendor-shaped, two jobs.
+pub fn example_jobs() -> Value {
+    let document: Value = serde_yaml::from_str(include_str!("../../../openapi/vbo-v5.yaml"))
+        .expect("the document is YAML");
+    document
+        .pointer(
+            "/paths/~1v5~1Jobs/get/responses/200/content/application~1json; charset=utf-8/example",
+        )
+        .expect("the jobs operation has an example")
+        .clone()
 }
