@@ -555,7 +555,7 @@ fn since(before: &[Transient], after: Vec<Transient>) -> Vec<Transient> {
 /// The client's raw API is a page source: sign-in, refresh and retries happen inside it.
 impl PageSource for vbo_client::Client {
     async fn get(&self, target: &str) -> Result<RawPage, String> {
-        let raw = interim_get_raw(self, target).await?;
+        let raw = self.get_raw(target).await.map_err(|e| e.to_string())?;
         let header = |name: &str| {
             raw.headers
                 .get(name)
@@ -610,25 +610,4 @@ impl<T> Drop for Abandon<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Until the client's generic raw GET lands: the sessions pages only.
-async fn interim_get_raw(
-    client: &vbo_client::Client,
-    target: &str,
-) -> Result<vbo_client::RawPage, String> {
-    let path = crate::operation::target_path(target);
-    let query = Request::from_query(crate::operation::target_query(target));
-    let job = crate::operation::match_template(crate::contract::SESSIONS_PATH, path)
-        .and_then(|p| p.into_iter().next())
-        .ok_or_else(|| format!("{target}: not supported yet"))?;
-    let job: uuid::Uuid = job
-        .parse()
-        .map_err(|_| format!("job id {job:?} is not a uuid"))?;
-    let offset = u32::try_from(query.offset.unwrap_or(0)).map_err(|_| "offset is too large")?;
-    let limit = u32::try_from(query.limit.unwrap_or(30)).map_err(|_| "limit is too large")?;
-    client
-        .fetch_page_raw(job, offset, limit)
-        .await
-        .map_err(|e| e.to_string())
 }
