@@ -139,19 +139,26 @@ fn requests_are_routed_by_method_and_template_without_regard_to_case() {
 
 #[test]
 fn a_listing_is_found_for_the_operation_whose_parameter_it_lists() {
-    let mut document = contract::parse_document(EMBEDDED_YAML, "embedded").unwrap();
-    document["paths"].as_object_mut().unwrap().insert(
-        "/v5/Jobs".into(),
-        json!({ "get": { "operationId": "list_jobs", "responses": { "200": {
-            "description": "jobs", "content": { "application/json": { "schema": {
-                "type": "array", "items": { "$ref": "#/components/schemas/JobSession" } } } } } } } }),
-    );
-    let contract = Contract::from_document(document, "jobs").unwrap();
+    let contract = Contract::embedded().unwrap();
     let listing = contract.listing_for(contract.default_operation()).unwrap();
-    assert_eq!(listing.id(), "list_jobs");
-    // Without a `GET /v5/Jobs`, nothing lists the jobs.
-    let extended = extended();
-    assert!(extended.listing_for(extended.default_operation()).is_none());
+    assert_eq!(listing.id(), "get_jobs");
+    assert_eq!(listing.path(), "/v5/Jobs");
+    // Without `GET /v5/Jobs`, nothing lists the jobs.
+    let mut document = contract::parse_document(EMBEDDED_YAML, "embedded").unwrap();
+    document["paths"]
+        .as_object_mut()
+        .unwrap()
+        .remove("/v5/Jobs");
+    let without = Contract::from_document(document, "without jobs").unwrap();
+    assert!(without.listing_for(without.default_operation()).is_none());
+    // Nor does a list whose items have no `id`.
+    let mut document = contract::parse_document(EMBEDDED_YAML, "embedded").unwrap();
+    document["components"]["schemas"]["Job"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let idless = Contract::from_document(document, "jobs without ids").unwrap();
+    assert!(idless.listing_for(idless.default_operation()).is_none());
 }
 
 #[test]
