@@ -8,36 +8,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::exchange::Exchange;
 use crate::finding::{Finding, Rule};
 use crate::report::{Report, Source, Transient};
 use crate::rules::{Growth, PageFacts, Request, Walk};
-use crate::verify::{ContentType, Response, Verifier};
-
-/// One response as it came off the wire.
-#[derive(Debug, Clone, Default)]
-pub struct RawPage {
-    /// The URL requested (no credentials in it).
-    pub url: String,
-    /// The HTTP status.
-    pub status: u16,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-    /// The `Location` header, if any (a redirect's target: reported, never followed).
-    pub location: Option<String>,
-}
+use crate::verify::Verifier;
 
 /// Where pages come from: anything that can fetch one page of a job's sessions.
 pub trait PageSource {
     /// Fetches the page at `offset` with `limit`; `Err` is a transport-level failure in words.
-    /// A redirect comes back as it is (status and `Location`), never followed.
+    /// A redirect comes back as it is (status and `Location`), never followed. The exchange's
+    /// request is `GET <url>` (no credentials in the URL).
     fn fetch(
         &self,
         job_id: &str,
         offset: u64,
         limit: u64,
-    ) -> impl Future<Output = Result<RawPage, String>>;
+    ) -> impl Future<Output = Result<Exchange, String>>;
 
     /// The transient faults the source absorbed since it was made (cumulative: retries,
     /// waits, new sign-ins), one entry per kind; a source that absorbs none has none.
@@ -84,7 +71,7 @@ pub const PAGE_CAP: usize = 1_000_000;
 /// Sees each page of a walk as it arrives (to record it, or to count it).
 pub trait Observer {
     /// Called with every raw page before it is verified.
-    fn page(&mut self, _raw: &RawPage) {}
+    fn page(&mut self, _raw: &Exchange) {}
     /// Called after every page with the running totals (pages, sessions).
     fn progress(&mut self, _pages: usize, _sessions: usize) {}
 }
@@ -156,19 +143,10 @@ pub async fn walk_job<S: PageSource>(
             offset: Some(offset),
             limit: Some(plan.page_size),
         };
-        let response = Response {
-            status: raw.status,
-            content_type: raw
-                .content_type
-                .as_deref()
-                .map_or(ContentType::Missing, ContentType::Value),
-            body: &raw.body,
-            location: raw.location.as_deref(),
-        };
-        let verdict = verifier.verify_in_walk(&response, &request, &mut walk);
+        let verdict = verifier.verify_in_walk(&raw.response(), &request, &mut walk);
         let facts = verdict.facts.clone();
         report.push(
-            Source::live(raw.url, job_id, offset),
+            Source::live(raw.target().unwrap_or_default(), job_id, offset),
             verdict.sessions,
             verdict.findings,
         );
@@ -276,7 +254,7 @@ fn since(before: &[Transient], after: Vec<Transient>) -> Vec<Transient> {
 
 /// The client's raw page API is a page source: sign-in, refresh and retries happen inside it.
 impl PageSource for vbo_client::Client {
-    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<RawPage, String> {
+    async fn fetch(&self, job_id: &str, offset: u64, limit: u64) -> Result<Exchange, String> {
         let job: uuid::Uuid = job_id
             .parse()
             .map_err(|_| format!("job id {job_id:?} is not a uuid"))?;
@@ -286,19 +264,21 @@ impl PageSource for vbo_client::Client {
             .fetch_page_raw(job, offset, limit)
             .await
             .map_err(|e| e.to_string())?;
-        let header = |name: &str| {
-            raw.headers
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        };
-        Ok(RawPage {
-            url: raw.request_url.to_string(),
-            status: raw.status.as_u16(),
-            content_type: header("content-type"),
-            location: header("location"),
+        let headers = raw
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        Ok(Exchange::get(
+            raw.request_url.to_string(),
+            raw.status.as_u16(),
+            headers,
             // Moves the bytes when the client holds no other reference (no second copy).
-            body: Vec::from(raw.body),
-        })
+            Vec::from(raw.body),
+        ))
     }
 
     /// The client's log of absorbed faults, cumulative since it was built.
