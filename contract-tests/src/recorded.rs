@@ -338,9 +338,6 @@ impl Run<'_, '_, '_> {
                 skipped += 1;
                 continue;
             };
-            for quirk in &entry.quirks {
-                quirks.entry(*quirk).or_insert((0, entry.index)).0 += 1;
-            }
             if let Some(why) = &entry.unverifiable {
                 if why.is_problem() {
                     self.report.input_problem(source, why.describe(cap));
@@ -348,6 +345,9 @@ impl Run<'_, '_, '_> {
                     self.report.input_note(source, why.describe(cap));
                 }
                 continue;
+            }
+            for quirk in &entry.quirks {
+                quirks.entry(*quirk).or_insert((0, entry.index)).0 += 1;
             }
             let job = request.job_id.as_ref().map(|j| j.to_ascii_lowercase());
             let at = *walk_of.entry(job).or_insert_with(|| {
