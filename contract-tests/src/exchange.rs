@@ -134,7 +134,10 @@ mod tests {
         let mut e = Exchange::get(
             "/x",
             307,
-            vec![("LOCATION".into(), "/y".into()), ("location".into(), "/z".into())],
+            vec![
+                ("LOCATION".into(), "/y".into()),
+                ("location".into(), "/z".into()),
+            ],
             Vec::new(),
         );
         assert_eq!(e.location(), Some("/y"));

@@ -50,11 +50,19 @@ impl Quirk {
     /// What the quirk means for the verdict, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Quirk::SizeUnknown => "content.size is -1 or absent (size unknown); the text is used as it is",
-            Quirk::Compressed => "the body was compressed on the wire (content.compression or bodySize); the exported text is the decoded body",
+            Quirk::SizeUnknown => {
+                "content.size is -1 or absent (size unknown); the text is used as it is"
+            }
+            Quirk::Compressed => {
+                "the body was compressed on the wire (content.compression or bodySize); the exported text is the decoded body"
+            }
             Quirk::TransferSizeUnknown => "headersSize or bodySize is -1 (unknown to the exporter)",
-            Quirk::CustomFields => "fields whose name starts with _ are the exporter's own and were ignored",
-            Quirk::MimeTypeOnly => "the response recorded no headers; Content-Type is taken from content.mimeType",
+            Quirk::CustomFields => {
+                "fields whose name starts with _ are the exporter's own and were ignored"
+            }
+            Quirk::MimeTypeOnly => {
+                "the response recorded no headers; Content-Type is taken from content.mimeType"
+            }
             Quirk::UnknownEncoding => "content.encoding is not base64; the text is used as it is",
         }
     }
@@ -405,7 +413,10 @@ mod tests {
 
     #[test]
     fn a_document_without_entries_is_a_shape_error() {
-        assert!(matches!(read(br#"{"log":{}}"#, 10), Err(HarError::Shape(_))));
+        assert!(matches!(
+            read(br#"{"log":{}}"#, 10),
+            Err(HarError::Shape(_))
+        ));
         assert!(matches!(read(b"[1]", 10), Err(HarError::Shape(_))));
     }
 }

@@ -130,7 +130,13 @@ pub fn write(exchange: &Exchange) -> Vec<u8> {
     for (name, value) in &exchange.headers {
         let name: String = one_line(name)
             .chars()
-            .map(|c| if c == ':' || c.is_whitespace() { '-' } else { c })
+            .map(|c| {
+                if c == ':' || c.is_whitespace() {
+                    '-'
+                } else {
+                    c
+                }
+            })
             .collect();
         head.push_str(&format!("{name}: {}\n", one_line(value)));
     }
@@ -224,9 +230,9 @@ fn quoted(line: &[u8]) -> String {
 
 fn is_token(text: &str) -> bool {
     !text.is_empty()
-        && text.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,7 +384,11 @@ fn read_plain(bytes: &[u8]) -> Result<Capture, ReadError> {
             let Some(header) = header_line(line.text) else {
                 return Err(error(
                     line.number,
-                    format!("line {} is not a header: {}", line.number, quoted(line.text)),
+                    format!(
+                        "line {} is not a header: {}",
+                        line.number,
+                        quoted(line.text)
+                    ),
                 ));
             };
             head.headers.push(header);
@@ -453,11 +463,17 @@ fn is_data_marker(line: &[u8]) -> bool {
 /// The progress meter's header, which curl prints when its output is not a terminal.
 fn is_progress_header(line: &[u8]) -> bool {
     let text = skip_blank(line);
-    text.starts_with(b"% Total") || text.starts_with(b"Dload") || line.ends_with(b"Dload  Upload   Total   Spent    Left  Speed")
+    text.starts_with(b"% Total")
+        || text.starts_with(b"Dload")
+        || line.ends_with(b"Dload  Upload   Total   Spent    Left  Speed")
 }
 
 fn is_progress_byte(b: u8) -> bool {
-    b.is_ascii_digit() || matches!(b, b' ' | b'-' | b':' | b'.' | b'k' | b'M' | b'G' | b'T' | b'\r')
+    b.is_ascii_digit()
+        || matches!(
+            b,
+            b' ' | b'-' | b':' | b'.' | b'k' | b'M' | b'G' | b'T' | b'\r'
+        )
 }
 
 /// A line without the progress meter rows curl glued in front of it (they end in `\r`, and
@@ -584,8 +600,10 @@ fn read_verbose(bytes: &[u8]) -> Result<Capture, ReadError> {
 /// Decodes a body saved with its chunked framing (`curl --raw`); a body that is not framed
 /// (curl had decoded it) is kept as it is.
 fn dechunk_if_chunked(headers: &[(String, String)], body: &mut Vec<u8>, notes: &mut Vec<String>) {
-    let chunked = header_value(headers, "transfer-encoding")
-        .is_some_and(|v| v.split(',').any(|c| c.trim().eq_ignore_ascii_case("chunked")));
+    let chunked = header_value(headers, "transfer-encoding").is_some_and(|v| {
+        v.split(',')
+            .any(|c| c.trim().eq_ignore_ascii_case("chunked"))
+    });
     if !chunked {
         return;
     }
@@ -732,7 +750,10 @@ mod tests {
 
     #[test]
     fn chunked_bodies_are_decoded_and_plain_ones_kept() {
-        assert_eq!(dechunk(b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n").unwrap(), b"Wikipedia");
+        assert_eq!(
+            dechunk(b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n").unwrap(),
+            b"Wikipedia"
+        );
         assert_eq!(dechunk(b"3\nabc\n0\n").unwrap(), b"abc");
         assert_eq!(dechunk(b"{\"offset\":0}"), None);
         assert_eq!(dechunk(b"ffffffffffffffffff\r\nab"), None);
@@ -756,12 +777,18 @@ mod tests {
 
     #[test]
     fn the_har_prefix_needs_a_log_object_with_entries() {
-        assert!(is_har_prefix(br#"{"log": {"version": "1.2", "entries": []}}"#));
+        assert!(is_har_prefix(
+            br#"{"log": {"version": "1.2", "entries": []}}"#
+        ));
         assert!(is_har_prefix(br#"{"log": {"version": "1.2", "pages": [{"#));
-        assert!(!is_har_prefix(br#"{"log": {"version": "1.2"}, "entries": []}"#));
+        assert!(!is_har_prefix(
+            br#"{"log": {"version": "1.2"}, "entries": []}"#
+        ));
         assert!(!is_har_prefix(br#"{"offset": 0, "log": "entries"}"#));
         assert!(!is_har_prefix(br#"{"x": {"log": {"entries": []}}}"#));
         assert!(!is_har_prefix(br#"{"log": "x", "y": {"entries": []}}"#));
-        assert!(!is_har_prefix(br#"{"offset": 0, "results": [{"log": {"entries": 1}}]}"#));
+        assert!(!is_har_prefix(
+            br#"{"offset": 0, "results": [{"log": {"entries": 1}}]}"#
+        ));
     }
 }

@@ -612,13 +612,16 @@ fn walk_expected(path: &Path) -> bool {
 /// [`DEFAULT_MAX_BODY`] (NDJSON and HAR: 16 times that, a walk of the largest pages).
 pub fn page_bodies(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let origin = path.display().to_string();
-    let bytes = read_capped(path, DEFAULT_MAX_BODY.saturating_mul(16))
-        .map_err(std::io::Error::other)?;
+    let bytes =
+        read_capped(path, DEFAULT_MAX_BODY.saturating_mul(16)).map_err(std::io::Error::other)?;
     let kind = input_kind(path, &bytes);
     let ndjson = matches!(extension(path), "ndjson" | "jsonl")
         || (kind == Kind::Ndjson && extension(path) != "json");
     if !ndjson && kind != Kind::Har && bytes.len() as u64 > DEFAULT_MAX_BODY {
-        return Err(std::io::Error::other(over_cap("the file", DEFAULT_MAX_BODY)));
+        return Err(std::io::Error::other(over_cap(
+            "the file",
+            DEFAULT_MAX_BODY,
+        )));
     }
     Ok(match kind {
         _ if ndjson => bytes
@@ -643,7 +646,12 @@ pub fn page_bodies(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
                     .as_ref()
                     .is_some_and(|r| route(&r.method, &r.target).is_some())
             })
-            .map(|e| (format!("{origin}#/log/entries/{}", e.index), e.exchange.body))
+            .map(|e| {
+                (
+                    format!("{origin}#/log/entries/{}", e.index),
+                    e.exchange.body,
+                )
+            })
             .collect(),
         _ => vec![(origin, bytes)],
     })
@@ -711,7 +719,11 @@ mod tests {
 
     #[test]
     fn route_takes_only_gets_of_a_job_sessions_page() {
-        let r = route("get", "https://h:4443/v5/jobs/ABC/jobsessions?offset=30&limit=10").unwrap();
+        let r = route(
+            "get",
+            "https://h:4443/v5/jobs/ABC/jobsessions?offset=30&limit=10",
+        )
+        .unwrap();
         assert_eq!(r.job_id.as_deref(), Some("ABC"));
         assert_eq!((r.offset, r.limit), (Some(30), Some(10)));
         assert_eq!(route("POST", "https://h/v5/Jobs/ABC/JobSessions"), None);

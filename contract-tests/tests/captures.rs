@@ -241,7 +241,11 @@ fn each_exporters_har_verifies_clean_with_its_quirks_as_notes() {
     ];
     for (name, expected_notes) in cases {
         let report = verify(&[fixture(&format!("har/{name}"))]);
-        assert!(report.input_problems.is_empty(), "{name}: {:?}", report.input_problems);
+        assert!(
+            report.input_problems.is_empty(),
+            "{name}: {:?}",
+            report.input_problems
+        );
         assert_eq!(report.pages(), direct.pages(), "{name}");
         assert_eq!(report.sessions(), direct.sessions(), "{name}");
         assert_eq!(
@@ -261,10 +265,10 @@ fn each_exporters_har_verifies_clean_with_its_quirks_as_notes() {
             assert!(notes.is_empty(), "{name}: {notes:?}");
         }
         assert!(
-            report.entries[0]
-                .source
-                .origin
-                .ends_with(&format!("{name}#/log/entries/{}", if name.starts_with("chrome") { 2 } else { 0 })),
+            report.entries[0].source.origin.ends_with(&format!(
+                "{name}#/log/entries/{}",
+                if name.starts_with("chrome") { 2 } else { 0 }
+            )),
             "{}",
             report.entries[0].source.origin
         );
@@ -278,7 +282,9 @@ fn a_har_with_no_matching_entries_counts_them_and_finds_nothing() {
     assert!(report.input_problems.is_empty());
     assert_eq!(
         notes(&report),
-        ["4 of 4 entries are not requests for a page of job sessions (GET /vN/Jobs/{id}/JobSessions); counted and skipped"]
+        [
+            "4 of 4 entries are not requests for a page of job sessions (GET /vN/Jobs/{id}/JobSessions); counted and skipped"
+        ]
     );
     assert_eq!(report.exit_code(true), 0);
 }
@@ -307,8 +313,17 @@ fn a_broken_har_is_an_input_problem_not_a_finding() {
     std::fs::write(dir.join("b.har"), "not json").unwrap();
     let report = verify(&[dir.join("a.har"), dir.join("b.har")]);
     assert_eq!(report.pages(), 0);
-    assert_eq!(report.input_problems.len(), 2, "{:?}", report.input_problems);
-    assert!(report.input_problems[0].message.starts_with("not a HAR 1.2 document"));
+    assert_eq!(
+        report.input_problems.len(),
+        2,
+        "{:?}",
+        report.input_problems
+    );
+    assert!(
+        report.input_problems[0]
+            .message
+            .starts_with("not a HAR 1.2 document")
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -353,13 +368,20 @@ fn the_request_of_a_capture_is_used_and_its_headers_never_kept() {
     assert!(request.target.ends_with("/JobSessions?offset=0&limit=30"));
     assert_eq!(capture.exchange.request().limit, Some(30));
     assert_eq!(capture.exchange.status, 200);
-    assert!(capture.exchange.body.ends_with(b"}"), "{:?}", String::from_utf8_lossy(&capture.exchange.body));
+    assert!(
+        capture.exchange.body.ends_with(b"}"),
+        "{:?}",
+        String::from_utf8_lossy(&capture.exchange.body)
+    );
     assert!(!format!("{capture:?}").contains("s3cr3t"));
     // A redirect followed with -L: the last response answers the redirect's target.
     let bytes = std::fs::read(fixture("captures/curl-i-continue-and-redirect.txt")).unwrap();
     let capture = http_file::read(&bytes).unwrap();
     assert_eq!(capture.exchange.request().offset, Some(0));
-    assert_eq!(capture.exchange.content_type(), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        capture.exchange.content_type(),
+        Some("application/json; charset=utf-8")
+    );
 }
 
 #[test]
@@ -394,23 +416,62 @@ fn a_limit_mismatch_in_a_curl_capture_is_found_on_the_body_line() {
 #[test]
 fn every_kind_is_known_by_its_first_bytes() {
     let read = |p: &str| std::fs::read(fixture(p)).unwrap();
-    assert_eq!(http_file::sniff(&read("valid/seed-example.json")), Kind::Json);
-    assert_eq!(http_file::sniff(&read("valid/walk-three-pages.ndjson")), Kind::Ndjson);
-    assert_eq!(http_file::sniff(&read("valid/recorded-response.http")), Kind::Http);
-    assert_eq!(http_file::sniff(&read("invalid/content-type-missing.http")), Kind::Http);
+    assert_eq!(
+        http_file::sniff(&read("valid/seed-example.json")),
+        Kind::Json
+    );
+    assert_eq!(
+        http_file::sniff(&read("valid/walk-three-pages.ndjson")),
+        Kind::Ndjson
+    );
+    assert_eq!(
+        http_file::sniff(&read("valid/recorded-response.http")),
+        Kind::Http
+    );
+    assert_eq!(
+        http_file::sniff(&read("invalid/content-type-missing.http")),
+        Kind::Http
+    );
     assert_eq!(http_file::sniff(&read("captures/curl-i.txt")), Kind::Http);
-    assert_eq!(http_file::sniff(&read("captures/curl-v.txt")), Kind::CurlVerbose);
-    assert_eq!(http_file::sniff(&read("captures/curl-v-progress.log")), Kind::CurlVerbose);
-    for har in ["chrome-devtools", "firefox", "mitmproxy", "charles-compressed"] {
-        assert_eq!(http_file::sniff(&read(&format!("har/{har}.har"))), Kind::Har, "{har}");
+    assert_eq!(
+        http_file::sniff(&read("captures/curl-v.txt")),
+        Kind::CurlVerbose
+    );
+    assert_eq!(
+        http_file::sniff(&read("captures/curl-v-progress.log")),
+        Kind::CurlVerbose
+    );
+    for har in [
+        "chrome-devtools",
+        "firefox",
+        "mitmproxy",
+        "charles-compressed",
+    ] {
+        assert_eq!(
+            http_file::sniff(&read(&format!("har/{har}.har"))),
+            Kind::Har,
+            "{har}"
+        );
     }
-    assert_eq!(http_file::sniff(&read("invalid/json-syntax-not-json.json")), Kind::Unknown);
+    assert_eq!(
+        http_file::sniff(&read("invalid/json-syntax-not-json.json")),
+        Kind::Unknown
+    );
     assert_eq!(http_file::sniff(b""), Kind::Unknown);
-    assert_eq!(http_file::sniff(b"\xef\xbb\xbf\r\n  HTTP/2 204\r\n\r\n"), Kind::Http);
+    assert_eq!(
+        http_file::sniff(b"\xef\xbb\xbf\r\n  HTTP/2 204\r\n\r\n"),
+        Kind::Http
+    );
     assert_eq!(http_file::sniff(b"NOTE this is text\n"), Kind::Unknown);
     // A pretty-printed value is one value; a HAR-looking key deeper down is not a HAR.
-    assert_eq!(http_file::sniff(b"{\n  \"a\": 1\n}\n{\"b\": 2}"), Kind::Json);
-    assert_eq!(http_file::sniff(br#"{"x": {"log": {"entries": []}}}"#), Kind::Json);
+    assert_eq!(
+        http_file::sniff(b"{\n  \"a\": 1\n}\n{\"b\": 2}"),
+        Kind::Json
+    );
+    assert_eq!(
+        http_file::sniff(br#"{"x": {"log": {"entries": []}}}"#),
+        Kind::Json
+    );
     // A HAR whose `pages` run past the sniffed prefix is still a HAR.
     let long = format!(
         r#"{{"log": {{"version": "1.2", "pages": [{}], "entries": []}}}}"#,
@@ -430,7 +491,12 @@ fn a_json_page_that_mentions_http_is_still_a_page() {
     for name in ["page.json", "page.txt"] {
         std::fs::write(dir.join(name), &text).unwrap();
         let report = verify(&[dir.join(name)]);
-        assert_eq!((report.pages(), report.errors()), (1, 0), "{name}: {:?}", findings(&report));
+        assert_eq!(
+            (report.pages(), report.errors()),
+            (1, 0),
+            "{name}: {:?}",
+            findings(&report)
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }
@@ -439,9 +505,9 @@ fn a_json_page_that_mentions_http_is_still_a_page() {
 // Writer and reader
 
 fn exchange() -> impl Strategy<Value = Exchange> {
-    let request = proptest::option::of(("[A-Z]{1,8}", "/[!-~]{0,40}").prop_map(|(method, target)| {
-        RequestLine { method, target }
-    }));
+    let request = proptest::option::of(
+        ("[A-Z]{1,8}", "/[!-~]{0,40}").prop_map(|(method, target)| RequestLine { method, target }),
+    );
     let header = (
         "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}",
         "[^\r\n]{0,40}".prop_filter("trimmed", |v: &String| v.trim() == v),
@@ -469,7 +535,13 @@ fn with_crlf(bytes: &[u8]) -> Vec<u8> {
     let end = bytes.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
     let mut out: Vec<u8> = bytes[..end]
         .iter()
-        .flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] })
+        .flat_map(|&b| {
+            if b == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![b]
+            }
+        })
         .collect();
     out.extend_from_slice(&bytes[end..]);
     out
@@ -514,7 +586,10 @@ fn every_existing_capture_fixture_reads_as_before() {
             let bytes = std::fs::read(&path).unwrap();
             let capture = http_file::read(&bytes).unwrap();
             let text = String::from_utf8_lossy(&bytes);
-            let blank = text.find("\n\n").or_else(|| text.find("\r\n\r\n").map(|i| i + 2)).unwrap();
+            let blank = text
+                .find("\n\n")
+                .or_else(|| text.find("\r\n\r\n").map(|i| i + 2))
+                .unwrap();
             assert_eq!(capture.exchange.body, &bytes[blank + 2..], "{path:?}");
             let head_lines = text[..blank].lines().count();
             assert_eq!(capture.body_line, head_lines + 2, "{path:?}");

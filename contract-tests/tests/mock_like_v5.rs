@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::Value;
-use vbo_contract::generate::GeneratorMode;
 use vbo_contract::Exchange;
+use vbo_contract::generate::GeneratorMode;
 use vbo_contract::live::{self, PageSource, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls, TokenQuota};
 use vbo_contract::report::Report;

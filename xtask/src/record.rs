@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use vbo_contract::capture::{self, Redactor};
 use vbo_contract::Exchange;
+use vbo_contract::capture::{self, Redactor};
 use vbo_contract::live::{self, Observer};
 use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Verifier};
