@@ -1,12 +1,14 @@
 //! Capturing a live walk as fixtures: each page becomes an `.http` file (request line, status,
-//! content type, location, body) that `verify` reads offline later. Every host name is
+//! content type, location, body; written by [`crate::http_file::write`]) that `verify` reads
+//! offline later. Every host name is
 //! replaced, ids can be redacted consistently, bodies are kept byte for byte (an `encoding`
 //! error live stays one offline), and no request header (so no token) is ever written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::live::RawPage;
+use crate::exchange::{Exchange, RequestLine};
+use crate::http_file;
 
 /// The host name recorded files use instead of the real one.
 pub const REDACTED_HOST: &str = "vbo.example";
@@ -222,53 +224,47 @@ fn is_uuid(b: &[u8]) -> bool {
     })
 }
 
-/// A header value on one line of the capture: a line break in it would forge more headers.
-fn one_line(value: &str) -> String {
-    value.replace(['\r', '\n'], " ")
-}
+/// The response headers a capture keeps: what the verifier judges. The others (cookies,
+/// server details) are left out, so nothing secret or identifying is written.
+const KEPT_HEADERS: [&str; 2] = ["Content-Type", "Location"];
 
 /// Writes one captured page as `dir/page-NNNN.http`; returns the file written.
 pub fn write_page(
     dir: &Path,
     number: usize,
-    raw: &RawPage,
+    raw: &Exchange,
     redactor: &mut Redactor,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
+    let url = raw.target().unwrap_or_default();
     // Hosts named anywhere in the response are replaced everywhere in it, headers included.
-    redactor.learn(raw.url.as_bytes());
-    if let Some(location) = &raw.location {
+    redactor.learn(url.as_bytes());
+    if let Some(location) = raw.location() {
         redactor.learn(location.as_bytes());
     }
     redactor.learn(&raw.body);
-    let target = raw
-        .url
+    let target = url
         .split("://")
         .nth(1)
         .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or(&raw.url);
-    let mut text = format!(
-        "GET {}\nHTTP/1.1 {}\n",
-        one_line(&redactor.apply(target)),
-        raw.status
-    );
-    if let Some(content_type) = &raw.content_type {
-        text.push_str(&format!(
-            "Content-Type: {}\n",
-            one_line(&redactor.apply(content_type))
-        ));
-    }
-    if let Some(location) = &raw.location {
-        text.push_str(&format!(
-            "Location: {}\n",
-            one_line(&redactor.apply(location))
-        ));
-    }
-    text.push('\n');
-    let mut bytes = text.into_bytes();
-    bytes.extend_from_slice(&redactor.apply_bytes(&raw.body));
+        .unwrap_or(url);
+    // In the order written: ids are numbered as they first appear.
+    let target = redactor.apply(target);
+    let headers = KEPT_HEADERS
+        .iter()
+        .filter_map(|name| Some((name.to_string(), redactor.apply(raw.header(name)?))))
+        .collect();
+    let page = Exchange {
+        request: Some(RequestLine {
+            method: "GET".to_owned(),
+            target,
+        }),
+        status: raw.status,
+        headers,
+        body: redactor.apply_bytes(&raw.body),
+    };
     let path = dir.join(format!("page-{number:04}.http"));
-    std::fs::write(&path, bytes)?;
+    std::fs::write(&path, http_file::write(&page))?;
     Ok(path)
 }
 

@@ -9,38 +9,24 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::exchange::Exchange;
 use crate::finding::{Finding, Rule};
 use crate::operation::Operation;
 use crate::report::{Report, Source, Transient};
 use crate::rules::{Growth, PageFacts, Request, Walk};
-use crate::verify::{ContentType, Response, Verifier};
-
-/// One response as it came off the wire.
-#[derive(Debug, Clone, Default)]
-pub struct RawPage {
-    /// The URL requested (no credentials in it).
-    pub url: String,
-    /// The HTTP status.
-    pub status: u16,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-    /// The `Location` header, if any (a redirect's target: reported, never followed).
-    pub location: Option<String>,
-}
+use crate::verify::Verifier;
 
 /// Where responses come from: anything that can `GET` a target of the server the user named.
 pub trait PageSource {
     /// Fetches `target`, an origin-relative path and query built from the document's path
     /// template (`/v5/Jobs/{id}/JobSessions?offset=0&limit=1000`); `Err` is a transport-level
     /// failure in words. A redirect comes back as it is (status and `Location`), never followed.
-    fn get(&self, target: &str) -> impl Future<Output = Result<RawPage, String>>;
+    fn get(&self, target: &str) -> impl Future<Output = Result<Exchange, String>>;
 
     /// Starts fetching `target` ahead of need where the source can, so that a walk verifies
     /// page n while page n+1 travels (the client spawns the request on the runtime); dropping
     /// the future abandons the fetch. The default fetches only when first polled.
-    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<Exchange, String>> {
         async move { self.get(&target).await }
     }
 
@@ -102,7 +88,7 @@ pub const PAGE_CAP: usize = 1_000_000;
 /// Sees each page of a walk as it arrives (to record it, or to count it).
 pub trait Observer {
     /// Called with every raw page before it is verified.
-    fn page(&mut self, _raw: &RawPage) {}
+    fn page(&mut self, _raw: &Exchange) {}
     /// Called after every page with the running totals (pages, sessions).
     fn progress(&mut self, _pages: usize, _sessions: usize) {}
 }
@@ -231,10 +217,10 @@ pub async fn walk<S: PageSource>(
         }
         request.offset = Some(offset);
         request.limit = Some(plan.page_size);
-        let verdict = verifier.verify_in_walk(&response_of(&raw), &request, &mut walk);
+        let verdict = verifier.verify_in_walk(&raw.response(), &request, &mut walk);
         let facts = verdict.facts.clone();
         report.push(
-            Source::live(raw.url, job_id, offset),
+            Source::live(raw.target().unwrap_or_default(), job_id, offset),
             verdict.sessions,
             verdict.findings,
         );
@@ -375,7 +361,7 @@ struct IdCollector<'o> {
 }
 
 impl Observer for IdCollector<'_> {
-    fn page(&mut self, raw: &RawPage) {
+    fn page(&mut self, raw: &Exchange) {
         self.inner.page(raw);
         if raw.status != 200 {
             return;
@@ -411,7 +397,7 @@ async fn single<S: PageSource>(
     plan: WalkPlan,
     report: &mut Report,
     observer: &mut dyn Observer,
-) -> Option<RawPage> {
+) -> Option<Exchange> {
     let before = source.transient();
     let raw = match tokio::time::timeout(plan.max_time, source.get(path)).await {
         Ok(Ok(raw)) => raw,
@@ -431,28 +417,15 @@ async fn single<S: PageSource>(
         }
     };
     observer.page(&raw);
-    let verdict = verifier.verify(&response_of(&raw), request);
+    let verdict = verifier.verify(&raw.response(), request);
     report.push(
-        Source::new(raw.url.clone()),
+        Source::new(raw.target().unwrap_or_default()),
         verdict.sessions,
         verdict.findings,
     );
     observer.progress(report.pages(), report.sessions());
     report.add_transient(since(&before, source.transient()));
     Some(raw)
-}
-
-/// The response a raw page is, for the verifier.
-fn response_of(raw: &RawPage) -> Response<'_> {
-    Response {
-        status: raw.status,
-        content_type: raw
-            .content_type
-            .as_deref()
-            .map_or(ContentType::Missing, ContentType::Value),
-        body: &raw.body,
-        location: raw.location.as_deref(),
-    }
 }
 
 /// What decides whether a walk goes on, read from a page's bytes without building it: the
@@ -496,7 +469,7 @@ fn count_items<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64,
 
 impl LightFacts {
     /// The facts of a 200 response whose body reads as a page; `None` otherwise.
-    fn of(raw: &RawPage) -> Option<Self> {
+    fn of(raw: &Exchange) -> Option<Self> {
         if raw.status != 200 {
             return None;
         }
@@ -554,25 +527,27 @@ fn since(before: &[Transient], after: Vec<Transient>) -> Vec<Transient> {
 
 /// The client's raw API is a page source: sign-in, refresh and retries happen inside it.
 impl PageSource for vbo_client::Client {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         let raw = self.get_raw(target).await.map_err(|e| e.to_string())?;
-        let header = |name: &str| {
-            raw.headers
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        };
-        Ok(RawPage {
-            url: raw.request_url.to_string(),
-            status: raw.status.as_u16(),
-            content_type: header("content-type"),
-            location: header("location"),
+        let headers = raw
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        Ok(Exchange::get(
+            raw.request_url.to_string(),
+            raw.status.as_u16(),
+            headers,
             // Moves the bytes when the client holds no other reference (no second copy).
-            body: Vec::from(raw.body),
-        })
+            Vec::from(raw.body),
+        ))
     }
 
     /// Spawned on the runtime, so the request runs while the walk verifies the page before.
-    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<Exchange, String>> {
         let client = self.clone();
         let task = Abandon(tokio::spawn(async move {
             <vbo_client::Client as PageSource>::get(&client, &target).await

@@ -1,22 +1,59 @@
-//! Recorded responses on disk, verified offline: bare JSON bodies (`.json`), HTTP captures with
-//! status and headers (`.http`), NDJSON files with one page per line (`.ndjson`, `.jsonl`, one
-//! walk per file) and `*.walk/` directories (one page file per page, in name order, one walk).
+//! Recorded responses on disk, verified offline: bare JSON bodies (`.json`), raw HTTP captures
+//! with status and headers (`.http`, `curl -i` or `curl -v` output, any extension), HAR
+//! documents (`.har`, or any file that is one; see [`crate::har`]), NDJSON files with one page
+//! per line (`.ndjson`, `.jsonl`, one walk per file) and `*.walk/` directories (one page file
+//! per page, in name order, one walk).
 //!
-//! An `.http` capture may start with the request line (`GET /v5/Jobs/{id}/JobSessions?offset=0&limit=30`),
-//! which tells the verifier what was asked; then the status line, headers, a blank line, the body.
+//! What a file holds is told by its content ([`http_file::sniff`]), not its name: a capture
+//! starts with a status or request line, a HAR document is an object with `log.entries`. A
+//! capture may start with the request line (`GET /v5/Jobs/{id}/JobSessions?offset=0&limit=30`),
+//! which tells the verifier what was asked; see [`crate::http_file`] for the forms read.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::contract::Contract;
 use crate::finding::{Finding, Rule};
+use crate::har::{self, Quirk};
+use crate::http_file::{self, Kind};
 use crate::report::{Report, Source};
-use crate::rules::{Request, Walk};
-use crate::verify::{ContentType, DEFAULT_MAX_BODY, Response, Verifier};
+use crate::rules::{Growth, Request, Walk};
+use crate::verify::{DEFAULT_MAX_BODY, Response, Verifier};
 
-/// File extensions a directory walk picks up; other files in a directory are ignored.
-pub const EXTENSIONS: &[&str] = &["json", "http", "ndjson", "jsonl"];
+/// File extensions a directory walk always picks up. Other regular files in a directory are
+/// picked up when their content is a capture or a HAR document ([`http_file::sniff`]).
+pub const EXTENSIONS: &[&str] = &["json", "http", "ndjson", "jsonl", "har"];
+
+/// A HAR document holds many responses (a browser's export holds every asset too), so it may
+/// be this many times the body cap; each body in it is still held to the body cap.
+pub const HAR_CAP_FACTOR: u64 = 4;
+
+/// Whether a recorded request asks for an operation of the contract, and what it asked
+/// (operation, path parameters, offset, limit): the method and path routed as servers route
+/// them (see [`Contract::route`]). Only `GET`s are judged: a captured sign-in (`POST
+/// /v5/Token`) carries a password and tokens, which stay out of every report. The one place
+/// where a HAR entry is matched to an operation; every other entry is counted and skipped,
+/// never judged.
+pub fn route(contract: &Contract, method: &str, url: &str) -> Option<Request> {
+    if !method.eq_ignore_ascii_case("GET") {
+        return None;
+    }
+    contract.route(method, url)?;
+    Some(contract.request(method, url))
+}
+
+/// Whether a recorded request asks for a page of job sessions (what the exported page schema
+/// describes).
+fn is_sessions_page(method: &str, url: &str) -> bool {
+    method.eq_ignore_ascii_case("GET")
+        && crate::operation::match_template(
+            crate::contract::SESSIONS_PATH,
+            crate::operation::target_path(url),
+        )
+        .is_some()
+}
 
 /// Called after every page with the running totals (pages, sessions), e.g. for a progress bar.
 pub type Progress<'p> = &'p mut dyn FnMut(usize, usize);
@@ -190,7 +227,12 @@ impl Run<'_, '_, '_> {
             // Follows symlinks: a link to a directory or a regular file counts as one.
             match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => self.dir(&path),
-                Ok(_) if !has_input_extension(&path) => {}
+                Ok(meta) if !has_input_extension(&path) => {
+                    // Captures are known by content: `curl -i > page.txt` is one.
+                    if meta.is_file() && is_capture_file(&path) && self.first_visit(&path, true) {
+                        self.file(&path);
+                    }
+                }
                 Ok(meta) if meta.is_file() => {
                     if self.first_visit(&path, true) {
                         self.file(&path);
@@ -244,24 +286,157 @@ impl Run<'_, '_, '_> {
             .input_problem(path.display().to_string(), message);
     }
 
+    /// One file, read as what its content is (an `.ndjson`/`.jsonl` name always means NDJSON,
+    /// streamed; a `.json` name keeps one JSON value per file).
     fn file(&mut self, path: &Path) {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default();
+        let ext = extension(path);
         if matches!(ext, "ndjson" | "jsonl") {
             return self.ndjson(path);
         }
-        match read_capped(path, self.limits.max_body) {
-            Ok(bytes) => self.one(path, &bytes, &mut None),
-            Err(message) => self.problem(path, message),
+        let cap = self.limits.max_body;
+        let har_cap = cap.saturating_mul(HAR_CAP_FACTOR);
+        let (prefix, file) = match open_prefix(path, http_file::SNIFF_BYTES as u64) {
+            Ok(opened) => opened,
+            Err(e) => return self.problem(path, e.to_string()),
+        };
+        match input_kind(path, &prefix) {
+            Kind::Har => match read_rest(prefix, file, har_cap) {
+                Ok(bytes) => self.har(path, &bytes),
+                Err(message) => self.problem(path, message),
+            },
+            Kind::Ndjson if ext != "json" => {
+                let reader = BufReader::with_capacity(1 << 20, prefix.as_slice().chain(file));
+                self.ndjson_from(path, reader);
+            }
+            _ => match read_rest(prefix, file, cap) {
+                Ok(bytes) => self.one(path, &bytes, &mut None),
+                Err(message) => self.problem(path, message),
+            },
         }
     }
 
-    /// One page file (`.json` or `.http`), alone or as part of a walk.
+    /// One page file (a body or a capture), alone or as part of a walk; a HAR document in a
+    /// walk directory is its own walks.
     fn one(&mut self, path: &Path, bytes: &[u8], walk: &mut Option<Walk>) {
-        verify_one(self.verifier, path, bytes, walk, &mut self.report);
+        let kind = input_kind(path, bytes);
+        if kind == Kind::Har {
+            return self.har(path, bytes);
+        }
+        verify_one(self.verifier, path, bytes, kind, walk, &mut self.report);
         (self.progress)(self.report.pages(), self.report.sessions());
+    }
+
+    /// A HAR document: every entry [`route`] matches is verified with its request, one walk per
+    /// job in capture order; the others are counted in a note.
+    fn har(&mut self, path: &Path, bytes: &[u8]) {
+        let origin = path.display().to_string();
+        let cap = self.limits.max_body;
+        let entries = match har::read(bytes, cap) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(path, e.to_string()),
+        };
+        let total = entries.len();
+        let mask = self.verifier.options().mask_values;
+        // Per job (ids compared ignoring case): its walk and the report entry of each page.
+        let mut walks: Vec<(Walk, Vec<usize>)> = Vec::new();
+        let mut walk_of: HashMap<(Option<String>, Vec<String>), usize> = HashMap::new();
+        let mut quirks: BTreeMap<Quirk, (usize, usize)> = BTreeMap::new();
+        let mut skipped = 0usize;
+        for entry in entries {
+            let source = format!("{origin}#/log/entries/{}", entry.index);
+            let request = entry
+                .exchange
+                .request
+                .as_ref()
+                .and_then(|r| route(self.verifier.contract(), &r.method, &r.target));
+            let Some(request) = request else {
+                skipped += 1;
+                continue;
+            };
+            if let Some(why) = &entry.unverifiable {
+                if why.is_problem() {
+                    self.report.input_problem(source, why.describe(cap));
+                } else {
+                    self.report.input_note(source, why.describe(cap));
+                }
+                continue;
+            }
+            for quirk in &entry.quirks {
+                quirks.entry(*quirk).or_insert((0, entry.index)).0 += 1;
+            }
+            let paged = self
+                .verifier
+                .contract()
+                .operation_of(&request)
+                .paging()
+                .is_some();
+            let mut verdict = if paged {
+                // One walk per collection: the operation and its path parameters (a job's
+                // sessions), ids compared ignoring case.
+                let key = (
+                    request.operation.clone(),
+                    request
+                        .params
+                        .values()
+                        .map(|v| v.to_ascii_lowercase())
+                        .collect::<Vec<_>>(),
+                );
+                let at = *walk_of.entry(key).or_insert_with(|| {
+                    walks.push((Walk::new(request.offset.or(Some(0))), Vec::new()));
+                    walks.len() - 1
+                });
+                let (walk, pages) = &mut walks[at];
+                let verdict =
+                    self.verifier
+                        .verify_in_walk(&entry.exchange.response(), &request, walk);
+                if verdict.facts.is_some() {
+                    pages.push(self.report.entries.len());
+                }
+                verdict
+            } else {
+                self.verifier.verify(&entry.exchange.response(), &request)
+            };
+            for finding in &mut verdict.findings {
+                // Positions are in the entry's body, not in the HAR file.
+                finding.position = None;
+                if matches!(
+                    finding.rule,
+                    Rule::Status | Rule::ContentType | Rule::Redirect
+                ) {
+                    finding.snippet = None;
+                }
+            }
+            self.report
+                .push(Source::new(source), verdict.sessions, verdict.findings);
+            (self.progress)(self.report.pages(), self.report.sessions());
+        }
+        for (walk, pages) in walks {
+            for (page, mut finding) in walk.close(Growth::Unknown, true) {
+                finding.settle(mask);
+                let entry = pages.get(page.max(1) - 1).or(pages.last());
+                if let Some(entry) = entry.and_then(|&i| self.report.entries.get_mut(i)) {
+                    entry.findings.push(finding);
+                }
+            }
+        }
+        for (quirk, (count, first)) in quirks {
+            self.report.input_note(
+                origin.clone(),
+                format!(
+                    "{count} verified entr{} (the first is #/log/entries/{first}): {}",
+                    if count == 1 { "y" } else { "ies" },
+                    quirk.describe()
+                ),
+            );
+        }
+        if skipped > 0 {
+            self.report.input_note(
+                origin,
+                format!(
+                    "{skipped} of {total} entries are not GET requests for an operation of the contract; counted and skipped"
+                ),
+            );
+        }
     }
 
     fn finish_walk(&mut self, walk: Option<Walk>) {
@@ -278,12 +453,16 @@ impl Run<'_, '_, '_> {
     }
 
     fn ndjson(&mut self, path: &Path) {
-        let origin = path.display().to_string();
         let file = match std::fs::File::open(path) {
             Ok(file) => file,
-            Err(e) => return self.report.input_problem(origin, e.to_string()),
+            Err(e) => return self.problem(path, e.to_string()),
         };
-        let mut reader = BufReader::with_capacity(1 << 20, file);
+        self.ndjson_from(path, BufReader::with_capacity(1 << 20, file));
+    }
+
+    /// An NDJSON file, streamed line by line: one page per line, one walk.
+    fn ndjson_from(&mut self, path: &Path, mut reader: impl BufRead) {
+        let origin = path.display().to_string();
         let mut walk = Walk::new(Some(0));
         let mut line = Vec::new();
         let mut number = 0usize;
@@ -396,60 +575,55 @@ fn read_line_capped(
     Ok(Line::Read)
 }
 
-/// One page file (`.json` or `.http`), alone or as part of a walk.
+/// One page file (a body or a capture of `kind`), alone or as part of a walk.
 fn verify_one(
     verifier: &Verifier<'_>,
     path: &Path,
     bytes: &[u8],
+    kind: Kind,
     walk: &mut Option<Walk>,
     report: &mut Report,
 ) {
     let origin = path.display().to_string();
-    let is_http = path.extension().is_some_and(|e| e == "http");
-    let (capture, body_line) = if is_http {
-        match parse_http(bytes) {
-            Ok(parsed) => parsed,
-            Err(message) => {
-                let mut finding = Finding::new(Rule::Status, "", message);
-                finding.position = Some(crate::finding::Position { line: 1, column: 1 });
+    let is_capture = matches!(kind, Kind::Http | Kind::CurlVerbose);
+    let capture = if is_capture {
+        match http_file::read(bytes) {
+            Ok(capture) => Some(capture),
+            Err(e) => {
+                let mut finding = Finding::new(Rule::Status, "", e.message);
+                finding.position = Some(crate::finding::Position {
+                    line: e.line,
+                    column: 1,
+                });
                 report.push(Source::new(origin), 0, vec![finding]);
                 return;
             }
         }
     } else {
-        (
-            Capture {
-                request: Request::default(),
-                status: 200,
-                content_type: None,
-                location: None,
-                recorded_headers: false,
-                body: bytes,
-            },
-            1,
-        )
+        None
     };
-    let response = Response {
-        status: capture.status,
-        content_type: match (capture.recorded_headers, capture.content_type) {
-            (false, _) => ContentType::NotRecorded,
-            (true, None) => ContentType::Missing,
-            (true, Some(value)) => ContentType::Value(value),
-        },
-        body: capture.body,
-        location: capture.location,
+    let (response, request, body_line) = match &capture {
+        Some(c) => (
+            c.exchange.response(),
+            c.exchange.request_in(verifier.contract()),
+            c.body_line,
+        ),
+        None => (Response::body(bytes), Request::default(), 1),
     };
     let mut verdict = match walk {
-        Some(walk) => verifier.verify_in_walk(&response, &capture.request, walk),
+        Some(walk) => verifier.verify_in_walk(&response, &request, walk),
         None if walk_expected(path) => {
-            let mut new_walk = Walk::new(capture.request.offset.or(Some(0)));
-            let verdict = verifier.verify_in_walk(&response, &capture.request, &mut new_walk);
+            let mut new_walk = Walk::new(request.offset.or(Some(0)));
+            let verdict = verifier.verify_in_walk(&response, &request, &mut new_walk);
             *walk = Some(new_walk);
             verdict
         }
-        None => verifier.verify(&response, &capture.request),
+        None => verifier.verify(&response, &request),
     };
-    if is_http {
+    if let Some(capture) = &capture {
+        for note in &capture.notes {
+            report.input_note(origin.clone(), note.clone());
+        }
         for finding in &mut verdict.findings {
             if matches!(
                 finding.rule,
@@ -471,35 +645,103 @@ fn walk_expected(path: &Path) -> bool {
     path.parent().is_some_and(is_walk_dir)
 }
 
-/// The page bodies a recorded file holds, named `file` or `file:line`: a `.json` file's bytes,
-/// an `.http` capture's body when its status is 200, each line of an NDJSON file. The file is
-/// read against [`DEFAULT_MAX_BODY`].
+/// The page bodies a recorded file holds, named `file`, `file:line` or `file#/log/entries/N`:
+/// a JSON file's bytes, a capture's body when its status is 200, each line of an NDJSON file,
+/// each 200 body of a HAR document that [`route`] matches. The file is read against
+/// [`DEFAULT_MAX_BODY`] (NDJSON and HAR: 16 times that, a walk of the largest pages).
 pub fn page_bodies(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let origin = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default();
-    let cap = if matches!(ext, "ndjson" | "jsonl") {
-        // A walk of the largest pages; each line is one page.
-        DEFAULT_MAX_BODY.saturating_mul(16)
-    } else {
-        DEFAULT_MAX_BODY
-    };
-    let bytes = read_capped(path, cap).map_err(std::io::Error::other)?;
-    Ok(match ext {
-        "ndjson" | "jsonl" => bytes
+    let bytes =
+        read_capped(path, DEFAULT_MAX_BODY.saturating_mul(16)).map_err(std::io::Error::other)?;
+    let kind = input_kind(path, &bytes);
+    let ndjson = matches!(extension(path), "ndjson" | "jsonl")
+        || (kind == Kind::Ndjson && extension(path) != "json");
+    if !ndjson && kind != Kind::Har && bytes.len() as u64 > DEFAULT_MAX_BODY {
+        return Err(std::io::Error::other(over_cap(
+            "the file",
+            DEFAULT_MAX_BODY,
+        )));
+    }
+    Ok(match kind {
+        _ if ndjson => bytes
             .split(|&b| b == b'\n')
             .enumerate()
             .filter(|(_, line)| !trim_line_end(line).iter().all(u8::is_ascii_whitespace))
             .map(|(i, line)| (format!("{origin}:{}", i + 1), trim_line_end(line).to_vec()))
             .collect(),
-        "http" => match parse_http(&bytes) {
-            Ok((capture, _)) if capture.status == 200 => vec![(origin, capture.body.to_vec())],
+        Kind::Http | Kind::CurlVerbose => match http_file::read(&bytes) {
+            Ok(capture) if capture.exchange.status == 200 => {
+                vec![(origin, capture.exchange.body)]
+            }
             _ => Vec::new(),
         },
+        Kind::Har => har::read(&bytes, DEFAULT_MAX_BODY)
+            .map_err(std::io::Error::other)?
+            .into_iter()
+            .filter(|e| e.unverifiable.is_none() && e.exchange.status == 200)
+            .filter(|e| {
+                e.exchange
+                    .request
+                    .as_ref()
+                    .is_some_and(|r| is_sessions_page(&r.method, &r.target))
+            })
+            .map(|e| {
+                (
+                    format!("{origin}#/log/entries/{}", e.index),
+                    e.exchange.body,
+                )
+            })
+            .collect(),
         _ => vec![(origin, bytes)],
     })
+}
+
+fn extension(path: &Path) -> &str {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+}
+
+/// What a file holds, by content; a `.http` name makes anything but a HAR document a capture
+/// (so a broken one says why it is not one) and a `.har` name makes it a HAR document.
+fn input_kind(path: &Path, bytes: &[u8]) -> Kind {
+    let kind = http_file::sniff(bytes);
+    match extension(path) {
+        "har" => Kind::Har,
+        "http" if matches!(kind, Kind::Json | Kind::Ndjson | Kind::Unknown) => Kind::Http,
+        _ => kind,
+    }
+}
+
+/// Whether a file without an input extension holds a capture or a HAR document (its first
+/// bytes tell); unreadable files are not.
+fn is_capture_file(path: &Path) -> bool {
+    open_prefix(path, http_file::SNIFF_BYTES as u64).is_ok_and(|(prefix, _)| {
+        matches!(
+            http_file::sniff(&prefix),
+            Kind::Http | Kind::CurlVerbose | Kind::Har
+        )
+    })
+}
+
+/// Opens `path` and reads at most `n` bytes of it, to tell what it holds before reading on.
+fn open_prefix(path: &Path, n: u64) -> std::io::Result<(Vec<u8>, std::fs::File)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut prefix = Vec::new();
+    file.by_ref().take(n).read_to_end(&mut prefix)?;
+    Ok((prefix, file))
+}
+
+/// The whole file, `prefix` and what follows it in `file`, if it holds at most `cap` bytes.
+fn read_rest(mut bytes: Vec<u8>, file: std::fs::File, cap: u64) -> Result<Vec<u8>, String> {
+    let room = cap.saturating_add(1).saturating_sub(bytes.len() as u64);
+    file.take(room)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(over_cap("the file", cap));
+    }
+    Ok(bytes)
 }
 
 fn trim_line_end(line: &[u8]) -> &[u8] {
@@ -510,108 +752,32 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
     &line[..end]
 }
 
-/// A parsed `.http` capture.
-struct Capture<'b> {
-    request: Request,
-    status: u16,
-    content_type: Option<&'b str>,
-    location: Option<&'b str>,
-    recorded_headers: bool,
-    body: &'b [u8],
-}
-
-/// Splits an HTTP capture into request, status, content type and body; also returns the line
-/// the body starts on, so findings point into the file.
-fn parse_http(bytes: &[u8]) -> Result<(Capture<'_>, usize), String> {
-    let mut request = Request::default();
-    let mut content_type = None;
-    let mut location = None;
-    let mut status = None;
-    let mut offset = 0usize;
-    let mut line_number = 0usize;
-    loop {
-        let rest = &bytes[offset..];
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
-            return Err("the HTTP capture has no blank line between headers and body".into());
-        };
-        let line = std::str::from_utf8(trim_line_end(&rest[..=end]))
-            .map_err(|_| format!("line {} of the HTTP capture is not UTF-8", line_number + 1))?;
-        offset += end + 1;
-        line_number += 1;
-        if status.is_none() {
-            if let Some(target) = line.strip_prefix("GET ") {
-                request = request_from_target(target.split_whitespace().next().unwrap_or_default());
-                continue;
-            }
-            let code = line
-                .strip_prefix("HTTP/")
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|c| c.parse::<u16>().ok())
-                .ok_or_else(|| {
-                    format!("line {line_number} is not an HTTP status line: {line:?}")
-                })?;
-            status = Some(code);
-            continue;
-        }
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("line {line_number} is not a header: {line:?}"))?;
-        if name.trim().eq_ignore_ascii_case("content-type") {
-            content_type = Some(value.trim());
-        } else if name.trim().eq_ignore_ascii_case("location") {
-            location = Some(value.trim());
-        }
-    }
-    let capture = Capture {
-        request,
-        status: status.unwrap_or(200),
-        content_type,
-        location,
-        recorded_headers: true,
-        body: &bytes[offset..],
-    };
-    Ok((capture, line_number + 1))
-}
-
-/// What a request target (`/v5/Jobs/{id}/JobSessions?offset=0&limit=30`) asked for.
-pub fn request_from_target(target: &str) -> Request {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let job_id = segments
-        .windows(3)
-        .find(|w| w[0].eq_ignore_ascii_case("jobs") && w[2].eq_ignore_ascii_case("jobsessions"))
-        .map(|w| w[1].to_owned());
-    let mut request = Request::from_query(query);
-    if let Some(job_id) = job_id {
-        request
-            .params
-            .insert(crate::rules::JOB_ID.to_owned(), job_id);
-    }
-    request
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn request_target_gives_job_offset_and_limit() {
-        let r = request_from_target("/v5/Jobs/ABC/JobSessions?offset=30&limit=10");
+    fn route_takes_only_gets_of_operations_of_the_contract() {
+        let contract = Contract::embedded().unwrap();
+        let route = |method: &str, url: &str| route(&contract, method, url);
+        let r = route(
+            "get",
+            "https://h:4443/v5/jobs/ABC/jobsessions?offset=30&limit=10",
+        )
+        .unwrap();
         assert_eq!(r.job_id(), Some("ABC"));
         assert_eq!((r.offset, r.limit), (Some(30), Some(10)));
-    }
-
-    #[test]
-    fn http_capture_splits_into_status_headers_and_body() {
-        let text = b"GET /v5/Jobs/j/JobSessions?limit=5\r\nHTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html>";
-        let (capture, body_line) = parse_http(text).unwrap();
-        assert_eq!(capture.status, 404);
-        assert_eq!(capture.content_type, Some("text/html"));
-        assert_eq!(capture.body, b"<html>");
-        assert_eq!(capture.request.limit, Some(5));
-        assert_eq!(body_line, 5);
+        assert_eq!(
+            route("GET", "https://h/V5/jobs").and_then(|r| r.operation),
+            Some("get_jobs".to_owned())
+        );
+        assert_eq!(route("POST", "https://h/v5/Jobs/ABC/JobSessions"), None);
+        assert_eq!(
+            route("POST", "https://h/v5/Token"),
+            None,
+            "sign-in stays out"
+        );
+        assert_eq!(route("GET", "https://h/v5/Token"), None);
+        assert_eq!(route("GET", "https://h/v5/Jobs/ABC"), None);
     }
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
+use vbo_contract::Exchange;
 use vbo_contract::contract::{self, EMBEDDED_YAML};
-use vbo_contract::live::{self, PageSource, RawPage, WalkPlan};
+use vbo_contract::live::{self, PageSource, WalkPlan};
 use vbo_contract::report::Report;
 use vbo_contract::{Contract, Rule, Verifier};
 
@@ -49,19 +50,21 @@ struct Fixed {
 }
 
 impl PageSource for Fixed {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         self.asked.lock().unwrap().push(target.to_owned());
         let (status, body) = match self.bodies.get(target) {
             Some(body) => (200, body.clone()),
             None => (404, json!({ "message": "not here" })),
         };
-        Ok(RawPage {
-            url: format!("https://vbo.test{target}"),
+        Ok(Exchange::get(
+            format!("https://vbo.test{target}"),
             status,
-            content_type: Some("application/json; charset=utf-8".into()),
-            body: serde_json::to_vec(&body).unwrap(),
-            location: None,
-        })
+            vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            serde_json::to_vec(&body).unwrap(),
+        ))
     }
 }
 

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use vbo_contract::Exchange;
 use vbo_contract::finding::{Finding, Rule, Severity};
-use vbo_contract::live::{self, PageSource, RawPage, WalkPlan};
+use vbo_contract::live::{self, PageSource, WalkPlan};
 use vbo_contract::report::{self, Deny, Report, Transient};
 use vbo_contract::{Contract, Verifier};
 
@@ -155,7 +156,7 @@ impl Source {
 }
 
 impl PageSource for Source {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         let url = format!("{}{target}", self.base);
         {
             let mut log = self.log.lock().unwrap();
@@ -181,13 +182,11 @@ impl PageSource for Source {
         let (content_type, location) = (header("content-type"), header("location"));
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| e.to_string())?.to_vec();
-        Ok(RawPage {
-            url,
-            status,
-            content_type,
-            body,
-            location,
-        })
+        let headers = [("Content-Type", content_type), ("Location", location)]
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+            .collect();
+        Ok(Exchange::get(url, status, headers, body))
     }
 
     fn transient(&self) -> Vec<Transient> {

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use vbo_contract::live::{self, PageSource, RawPage, WalkPlan};
+use vbo_contract::Exchange;
+use vbo_contract::live::{self, PageSource, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::Report;
 use vbo_contract::{Contract, Finding, Rule, Verifier};
@@ -80,16 +81,15 @@ struct RawSource<'a> {
 }
 
 impl PageSource for RawSource<'_> {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         let url = format!("{}{target}", self.base);
         let page = fetch(self.client, &url, self.token).await;
-        Ok(RawPage {
-            url,
-            status: page.status,
-            content_type: page.content_type,
-            body: page.body,
-            location: None,
-        })
+        let headers = page
+            .content_type
+            .map(|v| ("Content-Type".to_owned(), v))
+            .into_iter()
+            .collect();
+        Ok(Exchange::get(url, page.status, headers, page.body))
     }
 }
 

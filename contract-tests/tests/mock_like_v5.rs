@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::Value;
+use vbo_contract::Exchange;
 use vbo_contract::generate::GeneratorMode;
-use vbo_contract::live::{self, PageSource, RawPage, WalkPlan};
+use vbo_contract::live::{self, PageSource, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls, TokenQuota};
 use vbo_contract::report::Report;
 use vbo_contract::{Contract, Rule, Verifier, contract};
@@ -320,7 +321,7 @@ struct Raw {
 }
 
 impl PageSource for Raw {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         let url = format!("{}{target}", self.base);
         let response = client()
             .get(&url)
@@ -328,17 +329,16 @@ impl PageSource for Raw {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        Ok(RawPage {
-            url,
-            status: response.status().as_u16(),
-            content_type: response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            location: None,
-            body: response.bytes().await.map_err(|e| e.to_string())?.to_vec(),
-        })
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| ("Content-Type".to_owned(), v.to_owned()))
+            .into_iter()
+            .collect();
+        let body = response.bytes().await.map_err(|e| e.to_string())?.to_vec();
+        Ok(Exchange::get(url, status, headers, body))
     }
 }
 

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use vbo_client::{Client, Credentials, Secret};
-use vbo_contract::live::{self, Observer, PageSource, RawPage, WalkPlan};
+use vbo_contract::Exchange;
+use vbo_contract::live::{self, Observer, PageSource, WalkPlan};
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 use vbo_contract::report::{Report, Transient};
 use vbo_contract::{Contract, Verifier};
@@ -20,7 +21,7 @@ struct Logged {
 }
 
 impl Logged {
-    fn page(&self, target: &str) -> RawPage {
+    fn page(&self, target: &str) -> Exchange {
         let offset: u64 = target
             .split("offset=")
             .nth(1)
@@ -37,24 +38,26 @@ impl Logged {
         if offset + 2 < 5 {
             page["_links"] = json!({ "next": { "href": format!("/v5/Jobs/{JOB}/JobSessions?offset={}&limit=2", offset + 2) } });
         }
-        RawPage {
-            url: format!("https://vbo.test{target}"),
-            status: 200,
-            content_type: Some("application/json; charset=utf-8".into()),
-            body: serde_json::to_vec(&page).unwrap(),
-            location: None,
-        }
+        Exchange::get(
+            format!("https://vbo.test{target}"),
+            200,
+            vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            serde_json::to_vec(&page).unwrap(),
+        )
     }
 }
 
 impl PageSource for Logged {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         self.log.lock().unwrap().push(format!("get {target}"));
         Ok(self.page(target))
     }
 
     // Like the client: the request leaves when asked for, not when awaited.
-    fn prefetch(&self, target: String) -> impl Future<Output = Result<RawPage, String>> {
+    fn prefetch(&self, target: String) -> impl Future<Output = Result<Exchange, String>> {
         self.log.lock().unwrap().push(format!("ahead {target}"));
         let page = self.page(&target);
         async move { Ok(page) }
@@ -142,7 +145,7 @@ fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
 struct OnDemand<'c>(&'c Client);
 
 impl PageSource for OnDemand<'_> {
-    async fn get(&self, target: &str) -> Result<RawPage, String> {
+    async fn get(&self, target: &str) -> Result<Exchange, String> {
         <Client as PageSource>::get(self.0, target).await
     }
 

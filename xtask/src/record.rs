@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use vbo_contract::Exchange;
 use vbo_contract::capture::{self, Redactor};
-use vbo_contract::live::{self, Observer, RawPage};
+use vbo_contract::live::{self, Observer};
 use vbo_contract::report::{self, Report};
 use vbo_contract::{Contract, Verifier};
 
@@ -60,7 +61,7 @@ impl Recorder<'_> {
 }
 
 impl Observer for Recorder<'_> {
-    fn page(&mut self, raw: &RawPage) {
+    fn page(&mut self, raw: &Exchange) {
         if self.error.is_some() {
             return;
         }
