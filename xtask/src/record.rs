@@ -65,7 +65,7 @@ impl Observer for Recorder<'_> {
         if self.error.is_some() {
             return;
         }
-        let dir = self.dir_for(&raw.url);
+        let dir = self.dir_for(raw.target().unwrap_or_default());
         let number = self.written.get(&dir).copied().unwrap_or(0) + 1;
         match capture::write_page(&dir, number, raw, self.redactor) {
             Ok(_) => {
