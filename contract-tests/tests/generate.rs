@@ -354,3 +354,50 @@ fn the_strategies_reach_the_rule_boundaries() {
         HashSet::from(["Running".to_owned(), "Queued".to_owned()])
     );
 }
+
+/// FNV-1a over bytes: a stable fingerprint across platforms and Rust versions.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn the_seeded_bytes_of_both_modes_stay_exactly_as_they_were() {
+    // Benchmarks and snapshots depend on these bytes: generalising the generator must not move
+    // one of them. The fingerprints were taken before operations other than sessions existed.
+    let contract = embedded();
+    let mut prints = Vec::new();
+    for mode in [GeneratorMode::Realistic, GeneratorMode::Edge] {
+        for base in [None, Some("https://127.0.0.1:4443")] {
+            let mut generator = Generator::new(&contract).unwrap().with_mode(mode);
+            if let Some(base) = base {
+                generator = generator.with_base_url(base);
+            }
+            let job = generator.job_ids(5, 2)[1].clone();
+            let page = generator.page(5, &job, 30, 30, 95);
+            let envelope = generator.page_envelope(5, &job, 60, 30, 95, 30);
+            let sessions = generator.sessions(9, &job, 0..50);
+            let mut bytes = serde_json::to_vec(&page).unwrap();
+            bytes.extend(serde_json::to_vec(&envelope).unwrap());
+            bytes.extend(serde_json::to_vec(&sessions).unwrap());
+            let drawn = vbo_contract::generate::draw(
+                &(generator.page_strategy(), generator.walk_strategy()),
+                [3; vbo_contract::generate::SEED_LEN],
+            );
+            bytes.extend(serde_json::to_vec(&drawn.0.body).unwrap());
+            for page in &drawn.1.pages {
+                bytes.extend(serde_json::to_vec(&page.body).unwrap());
+            }
+            prints.push(format!("{:016x}", fingerprint(&bytes)));
+        }
+    }
+    assert_eq!(prints, PINNED, "{prints:?}");
+}
+
+const PINNED: [&str; 4] = [
+    "4093c485077ab7da",
+    "93f5d282e22464ce",
+    "b586f6168fe4df4f",
+    "6de108db4b595e3f",
+];
