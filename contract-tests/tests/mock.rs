@@ -606,6 +606,18 @@ async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
     let jobs = format!("{}/v5/Jobs", server.base_url());
     let fetched = fetch(&client, &jobs, &access).await;
     assert!(verify_as_routed(&contract, &jobs, &fetched).is_empty());
+    let damaged = String::from_utf8(fetched.body).unwrap().replace(server.base_url(), "");
+    server.shutdown().await.unwrap();
+    let (_, server) = start_with_jobs(config(None)).await;
+    let client = self::client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jobs = format!("{}/v5/Jobs", server.base_url());
+    let healthy = fetch(&client, &jobs, &access).await.body;
+    let healthy = String::from_utf8(healthy).unwrap().replace(server.base_url(), "");
+    assert_eq!(damaged, healthy, "the jobs are the same with and without the data fault");
     server.shutdown().await.unwrap();
 
     // A fault confined to an operation the contract does not have is refused.
@@ -647,5 +659,96 @@ async fn an_unknown_job_is_a_404_with_the_documented_error_body() {
         body["message"],
         "Job with id '00000000-0000-4000-8000-000000000000' was not found."
     );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the_document() {
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    let ok = |schema: Value| {
+        serde_json::json!({ "description": "ok", "content": { "application/json": { "schema": schema } } })
+    };
+    let org = serde_json::json!({ "name": "organizationId", "in": "path", "required": true, "schema": { "type": "string" } });
+    document["paths"]["/v5/Organizations/{organizationId}/Users"] = serde_json::json!({ "get": {
+        "operationId": "get_users",
+        "parameters": [org.clone(),
+            { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50 } }],
+        "responses": { "200": ok(serde_json::json!({ "$ref": "#/components/schemas/UserPage" })) }
+    } });
+    document["paths"]["/v5/Organizations/{organizationId}"] = serde_json::json!({ "get": {
+        "operationId": "get_organization",
+        "security": [],
+        "parameters": [org],
+        "responses": { "200": ok(serde_json::json!({ "$ref": "#/components/schemas/Organization" })) }
+    } });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Organization"] = serde_json::json!({
+        "type": "object", "required": ["id", "name"],
+        "properties": { "id": { "type": "string" }, "name": { "type": "string" } }
+    });
+    schemas["User"] = serde_json::json!({
+        "type": "object", "required": ["id"],
+        "properties": { "id": { "type": "string", "format": "uuid" }, "_links": { "$ref": "#/components/schemas/Links" } }
+    });
+    schemas["UserPage"] = serde_json::json!({
+        "type": "object", "required": ["offset", "limit", "results"],
+        "properties": {
+            "offset": { "type": "integer", "minimum": 0 },
+            "limit": { "type": "integer", "minimum": 1, "maximum": 50 },
+            "results": { "type": "array", "items": { "$ref": "#/components/schemas/User" } },
+            "_links": { "$ref": "#/components/schemas/Links" }
+        }
+    });
+    let contract = std::sync::Arc::new(Contract::from_document(document, "organizations").unwrap());
+    let server = MockServer::start(
+        MockConfig {
+            contract: Some(std::sync::Arc::clone(&contract)),
+            sessions_per_job: 23,
+            ..config(None)
+        },
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A paged collection under a parent the mock cannot know: real paging, every page verifies.
+    let mut ids = std::collections::HashSet::new();
+    let mut offset = 0;
+    loop {
+        let url = format!(
+            "{}/v5/Organizations/contoso/Users?offset={offset}&limit=10",
+            server.base_url()
+        );
+        let fetched = fetch(&client, &url, &access).await;
+        assert_eq!(fetched.status, 200);
+        let findings = verify_as_routed(&contract, &url, &fetched);
+        assert!(findings.is_empty(), "{findings:?}");
+        let page: Value = serde_json::from_slice(&fetched.body).unwrap();
+        for user in page["results"].as_array().unwrap() {
+            assert!(ids.insert(user["id"].as_str().unwrap().to_owned()));
+        }
+        if page.pointer("/_links/next").is_none() {
+            break;
+        }
+        offset += 10;
+    }
+    assert_eq!(ids.len(), 23);
+    // The document's own maximum of `limit` bounds the page.
+    let url = format!("{}/v5/Organizations/contoso/Users?limit=51", server.base_url());
+    assert_eq!(fetch(&client, &url, &access).await.status, 400);
+    // An object under a parameter the mock cannot know: its id echoes the path; the operation
+    // declares no security, so no token is needed.
+    let url = format!("{}/v5/organizations/contoso", server.base_url());
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let organization: Value = answer.json().await.unwrap();
+    assert_eq!(organization["id"], "contoso");
+    assert!(organization["name"].is_string());
     server.shutdown().await.unwrap();
 }

@@ -293,6 +293,47 @@ async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Contract;
+    use crate::mock::MockConfig;
+
+    #[test]
+    fn paths_match_templates_without_regard_to_case() {
+        let contract = Contract::embedded().unwrap();
+        let config = MockConfig::default();
+        let ops = super::super::served::operations(&contract, &config, "http://h", &[]).unwrap();
+        let job = "514EABF9-4cc9-41e0-bf5f-76f1485904cd";
+        for path in [
+            format!("/v5/Jobs/{job}/JobSessions"),
+            format!("/V5/jobs/{job}/jobsessions"),
+            format!("/v5/JOBS/{job}/JOBSESSIONS/"),
+        ] {
+            match Route::of(&ops, &Method::GET, &path) {
+                Some(Route::Operation(i, params)) => {
+                    assert_eq!(ops[i].path, "/v5/Jobs/{jobId}/JobSessions");
+                    assert_eq!(params["jobId"], job, "{path}");
+                }
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+        for path in ["/v5/Token", "/v5/token", "/V5/TOKEN/"] {
+            assert_eq!(Route::of(&ops, &Method::POST, path), Some(Route::Token), "{path}");
+            assert_eq!(
+                Route::of(&ops, &Method::GET, path),
+                Some(Route::WrongMethod(vec![Method::POST])),
+                "{path}"
+            );
+        }
+        for path in [
+            "/v5/Jobs//JobSessions",
+            "/v5/Jobs/x/JobSessions/extra",
+            "/v6/Jobs/x/JobSessions",
+            "/v5/Tokens",
+            "/",
+            "",
+        ] {
+            assert_eq!(Route::of(&ops, &Method::GET, path), None, "{path}");
+        }
+    }
 
     #[test]
     fn paging_defaults_and_bounds() {
