@@ -184,6 +184,65 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_fault_applies_to_its_operations() {
+        let mut document = crate::contract::parse_document(
+            crate::contract::EMBEDDED_YAML,
+            "embedded",
+        )
+        .unwrap();
+        document["paths"]["/v5/Users"] = serde_json::json!({ "get": {
+            "operationId": "get_users",
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "type": "object", "properties": {
+                    "offset": { "type": "integer" },
+                    "limit": { "type": "integer" },
+                    "results": { "type": "array", "items": { "type": "object" } }
+                } }
+            } } } }
+        } });
+        document["paths"]["/v5/Jobs"] = serde_json::json!({ "get": {
+            "operationId": "get_jobs",
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "type": "array", "items": { "type": "object" } }
+            } } } }
+        } });
+        let contract = crate::Contract::from_document(document, "test").unwrap();
+        let applies = |id: &str| -> Vec<&str> {
+            let op = contract.operation(id).unwrap();
+            Fault::ALL
+                .iter()
+                .filter(|f| f.applies_to(op))
+                .map(|f| f.id())
+                .collect()
+        };
+        let transport = [
+            "slow",
+            "server-error",
+            "rate-limit",
+            "malformed-json",
+            "wrong-content-type",
+            "expired-token",
+        ];
+        let mut sessions = applies("get_job_sessions");
+        sessions.sort_unstable();
+        let mut expected: Vec<&str> = Fault::ALL
+            .iter()
+            .map(|f| f.id())
+            .filter(|id| *id != "token-throttle")
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(sessions, expected);
+        let mut users = applies("get_users");
+        users.sort_unstable();
+        let mut expected = transport.to_vec();
+        expected.extend(["broken-next", "duplicate-ids", "busy"]);
+        expected.sort_unstable();
+        assert_eq!(users, expected, "paging faults, no data faults");
+        assert_eq!(applies("get_jobs"), transport, "a list: transport faults only");
+        assert_eq!(applies("create_token"), ["token-throttle"]);
+    }
+
+    #[test]
     fn fault_ids_round_trip() {
         for fault in Fault::ALL {
             assert_eq!(fault.id().parse::<Fault>(), Ok(*fault));

@@ -380,3 +380,29 @@ fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_is_throttled_unless_the_fault_is_confined_elsewhere() {
+        let contract = Contract::embedded().unwrap();
+        let config = |fault, only: Option<&str>| MockConfig {
+            fault: Some(fault),
+            fault_operation: only.map(str::to_owned),
+            ..MockConfig::default()
+        };
+        let throttle = Fault::TokenThrottle;
+        assert_eq!(sign_in_fault(&contract, &config(throttle, None)), Some(throttle));
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, Some("create_token"))),
+            Some(throttle)
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, Some("get_job_sessions"))),
+            None
+        );
+        assert_eq!(sign_in_fault(&contract, &config(Fault::ServerError, None)), None);
+    }
+}
