@@ -406,9 +406,7 @@ const PINNED: [&str; 4] = [
 /// of an unknown schema, in memory.
 fn with_more_operations() -> Contract {
     let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
-    let ok = |schema: Value| {
-        json!({ "description": "ok", "content": { "application/json": { "schema": schema } } })
-    };
+    let ok = |schema: Value| json!({ "description": "ok", "content": { "application/json": { "schema": schema } } });
     document["paths"]["/v5/Jobs"] = json!({ "get": {
         "operationId": "get_jobs",
         "responses": {
@@ -482,7 +480,9 @@ fn every_response_of_every_operation_is_generated_and_conforms() {
                 let findings = verifier.verify(&response, &generated.request()).findings;
                 // Any status but a success is reported as such; nothing else may be.
                 assert!(
-                    findings.iter().all(|f| status != 200 && f.rule.id() == "status"),
+                    findings
+                        .iter()
+                        .all(|f| status != 200 && f.rule.id() == "status"),
                     "{} {status} seed {seed}: {findings:?} in {}",
                     operation.id(),
                     generated.body
@@ -490,7 +490,11 @@ fn every_response_of_every_operation_is_generated_and_conforms() {
             }
         }
     }
-    assert_eq!(kinds.len(), 4, "pages, lists, single objects and plain bodies: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        4,
+        "pages, lists, single objects and plain bodies: {kinds:?}"
+    );
     // Jobs: unique names and ids, self links naming the id; the seeded collection too.
     let jobs = Generator::for_operation(contract.operation("get_jobs").unwrap()).unwrap();
     assert_eq!(jobs.kind(), BodyKind::List);
@@ -504,7 +508,12 @@ fn every_response_of_every_operation_is_generated_and_conforms() {
     }
     let job = jobs.item_with_id(3, "", 4, "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10");
     assert_eq!(job["id"], "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10");
-    assert!(job["_links"]["self"]["href"].as_str().unwrap().ends_with("/6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10"));
+    assert!(
+        job["_links"]["self"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10")
+    );
     // A paged collection of an unknown schema: integer ids unique, pages verify as walks.
     let users = Generator::for_operation(contract.operation("get_users").unwrap()).unwrap();
     let page = users
@@ -526,7 +535,10 @@ fn every_response_of_every_operation_is_generated_and_conforms() {
     for user in page["results"].as_array().unwrap() {
         let href = user["_links"]["self"]["href"].as_str().unwrap();
         let id = user["id"].as_i64().unwrap();
-        assert!(href.ends_with(&format!("/organizations/org%201/users/{id}")), "{href}");
+        assert!(
+            href.ends_with(&format!("/organizations/org%201/users/{id}")),
+            "{href}"
+        );
     }
 }
 

@@ -475,10 +475,10 @@ fn with_jobs() -> Contract {
 fn verify_as_routed(contract: &Contract, url: &str, fetched: &Fetched) -> Vec<Finding> {
     let response = vbo_contract::Response {
         status: fetched.status,
-        content_type: fetched
-            .content_type
-            .as_deref()
-            .map_or(vbo_contract::ContentType::Missing, vbo_contract::ContentType::Value),
+        content_type: fetched.content_type.as_deref().map_or(
+            vbo_contract::ContentType::Missing,
+            vbo_contract::ContentType::Value,
+        ),
         body: &fetched.body,
         location: None,
     };
@@ -540,7 +540,9 @@ async fn a_list_operation_added_to_the_document_is_served_with_one_job_per_mock_
             if *data == vbo_contract::generate::GeneratorMode::Realistic || job_link.is_some() {
                 let job_link = job_link.unwrap();
                 assert!(
-                    job_link.to_ascii_lowercase().ends_with(&format!("/jobs/{id}")),
+                    job_link
+                        .to_ascii_lowercase()
+                        .ends_with(&format!("/jobs/{id}")),
                     "{job_link}"
                 );
             }
@@ -606,7 +608,9 @@ async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
     let jobs = format!("{}/v5/Jobs", server.base_url());
     let fetched = fetch(&client, &jobs, &access).await;
     assert!(verify_as_routed(&contract, &jobs, &fetched).is_empty());
-    let damaged = String::from_utf8(fetched.body).unwrap().replace(server.base_url(), "");
+    let damaged = String::from_utf8(fetched.body)
+        .unwrap()
+        .replace(server.base_url(), "");
     server.shutdown().await.unwrap();
     let (_, server) = start_with_jobs(config(None)).await;
     let client = self::client(&server);
@@ -616,8 +620,13 @@ async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
         .to_owned();
     let jobs = format!("{}/v5/Jobs", server.base_url());
     let healthy = fetch(&client, &jobs, &access).await.body;
-    let healthy = String::from_utf8(healthy).unwrap().replace(server.base_url(), "");
-    assert_eq!(damaged, healthy, "the jobs are the same with and without the data fault");
+    let healthy = String::from_utf8(healthy)
+        .unwrap()
+        .replace(server.base_url(), "");
+    assert_eq!(
+        damaged, healthy,
+        "the jobs are the same with and without the data fault"
+    );
     server.shutdown().await.unwrap();
 
     // A fault confined to an operation the contract does not have is refused.
@@ -667,9 +676,7 @@ async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the
     let mut document =
         vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
             .unwrap();
-    let ok = |schema: Value| {
-        serde_json::json!({ "description": "ok", "content": { "application/json": { "schema": schema } } })
-    };
+    let ok = |schema: Value| serde_json::json!({ "description": "ok", "content": { "application/json": { "schema": schema } } });
     let org = serde_json::json!({ "name": "organizationId", "in": "path", "required": true, "schema": { "type": "string" } });
     document["paths"]["/v5/Organizations/{organizationId}/Users"] = serde_json::json!({ "get": {
         "operationId": "get_users",
@@ -740,7 +747,10 @@ async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the
     }
     assert_eq!(ids.len(), 23);
     // The document's own maximum of `limit` bounds the page.
-    let url = format!("{}/v5/Organizations/contoso/Users?limit=51", server.base_url());
+    let url = format!(
+        "{}/v5/Organizations/contoso/Users?limit=51",
+        server.base_url()
+    );
     assert_eq!(fetch(&client, &url, &access).await.status, 400);
     // An object under a parameter the mock cannot know: its id echoes the path; the operation
     // declares no security, so no token is needed.

@@ -142,7 +142,11 @@ async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_serve
         .unwrap();
     let token = token["access_token"].as_str().unwrap();
     let job = &server.job_ids()[1];
-    let (status, page) = get(&format!("{base}/v5/Jobs/{job}/JobSessions?offset=10&limit=5"), token).await;
+    let (status, page) = get(
+        &format!("{base}/v5/Jobs/{job}/JobSessions?offset=10&limit=5"),
+        token,
+    )
+    .await;
     assert_eq!(status, 200);
     let page: Value = serde_json::from_slice(&page).unwrap();
     let session = &page["results"][3];
@@ -167,7 +171,12 @@ async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_serve
     let (status, body) = get(&unknown, token).await;
     assert_eq!(status, 404);
     let error: Value = serde_json::from_slice(&body).unwrap();
-    assert!(error["message"].as_str().unwrap().contains("00000000-0000-4000-8000-000000000000"));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("00000000-0000-4000-8000-000000000000")
+    );
     let findings = verify(&contract, 404, &body, &unknown);
     assert!(
         findings.iter().all(|f| f.rule == Rule::Status),
@@ -177,16 +186,30 @@ async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_serve
     // The recorded response, broken: the verifier fails it with rule `schema` at the pointer.
     let mut exploded = served.clone();
     exploded["status"] = json!("Exploded");
-    let findings = verify(&contract, 200, &serde_json::to_vec(&exploded).unwrap(), &url);
+    let findings = verify(
+        &contract,
+        200,
+        &serde_json::to_vec(&exploded).unwrap(),
+        &url,
+    );
     assert!(
-        findings.iter().any(|f| f.rule == Rule::Schema && f.pointer == "/status"),
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::Schema && f.pointer == "/status"),
         "{findings:?}"
     );
     let mut anonymous_session = served.clone();
     anonymous_session.as_object_mut().unwrap().remove("id");
-    let findings = verify(&contract, 200, &serde_json::to_vec(&anonymous_session).unwrap(), &url);
+    let findings = verify(
+        &contract,
+        200,
+        &serde_json::to_vec(&anonymous_session).unwrap(),
+        &url,
+    );
     assert!(
-        findings.iter().any(|f| f.rule == Rule::Schema && f.pointer.is_empty() && f.message.contains("id")),
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::Schema && f.pointer.is_empty() && f.message.contains("id")),
         "{findings:?}"
     );
     server.shutdown().await.unwrap();

@@ -119,10 +119,7 @@ impl Generator {
     pub fn single(&self, seed: u64, params: &BTreeMap<String, String>) -> Value {
         let key: Vec<&str> = params.values().map(String::as_str).collect();
         let key = key.join("/");
-        let (mut item, noise) = draw(
-            &self.raw_session(),
-            seed_bytes(seed, &key, 0, SESSION_SALT),
-        );
+        let (mut item, noise) = draw(&self.raw_session(), seed_bytes(seed, &key, 0, SESSION_SALT));
         let parent = self.parent_of(params).to_owned();
         match (self.domain, self.mode) {
             (Domain::Session, GeneratorMode::Realistic) => {
@@ -200,7 +197,11 @@ impl Generator {
     }
 
     /// The domain layer of one object served alone: the id echoed from the path.
-    fn dress_single(&self, (mut item, noise): RawSession, params: &BTreeMap<String, String>) -> Value {
+    fn dress_single(
+        &self,
+        (mut item, noise): RawSession,
+        params: &BTreeMap<String, String>,
+    ) -> Value {
         let parent = self.parent_of(params).to_owned();
         let echoed = self.echoed(params);
         if self.domain == Domain::Session {
@@ -275,10 +276,7 @@ impl Generator {
         let ends_with_param = self.last_param().is_some();
         if self.kind == BodyKind::Single && ends_with_param {
             let last = self.last_param();
-            let path = self.fill_with(
-                &|name| if Some(name) == last { id } else { parent },
-                lower,
-            );
+            let path = self.fill_with(&|name| if Some(name) == last { id } else { parent }, lower);
             return format!("{host}{path}");
         }
         let path = self.fill_with(&|_| parent, lower);

@@ -375,7 +375,9 @@ impl Generator {
                     let sessions: Vec<Value> = sessions
                         .into_iter()
                         .enumerate()
-                        .map(|(i, raw)| this.dress_member(raw, &job_id, &mut seen, offset + i as u64))
+                        .map(|(i, raw)| {
+                            this.dress_member(raw, &job_id, &mut seen, offset + i as u64)
+                        })
                         .collect();
                     let count = sessions.len();
                     let body = this.assemble(
@@ -567,8 +569,7 @@ impl Generator {
         }
         let host = self.host(noise);
         let collection = self.collection_path(job_id);
-        let href =
-            |offset: u64| format!("{host}{collection}?offset={offset}&limit={limit}");
+        let href = |offset: u64| format!("{host}{collection}?offset={offset}&limit={limit}");
         let link_to = |href: String| {
             let mut link = link.clone();
             if let Value::Object(map) = &mut link {

@@ -185,11 +185,8 @@ mod tests {
 
     #[test]
     fn each_fault_applies_to_its_operations() {
-        let mut document = crate::contract::parse_document(
-            crate::contract::EMBEDDED_YAML,
-            "embedded",
-        )
-        .unwrap();
+        let mut document =
+            crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
         document["paths"]["/v5/Users"] = serde_json::json!({ "get": {
             "operationId": "get_users",
             "responses": { "200": { "description": "ok", "content": { "application/json": {
@@ -238,7 +235,11 @@ mod tests {
         expected.extend(["broken-next", "duplicate-ids", "busy"]);
         expected.sort_unstable();
         assert_eq!(users, expected, "paging faults, no data faults");
-        assert_eq!(applies("get_jobs"), transport, "a list: transport faults only");
+        assert_eq!(
+            applies("get_jobs"),
+            transport,
+            "a list: transport faults only"
+        );
         assert_eq!(applies("create_token"), ["token-throttle"]);
     }
 

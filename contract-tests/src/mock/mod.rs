@@ -45,9 +45,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::contract::{Contract, ContractError};
+use crate::generate::{GenerateError, Generator, GeneratorMode};
 #[cfg(doc)]
 use crate::operation::Body;
-use crate::generate::{GenerateError, Generator, GeneratorMode};
 
 mod certificate;
 mod fault;
@@ -345,10 +345,9 @@ impl MockConfig {
 /// The fault, when it strikes `POST /v5/Token` (as the contract's operation there, or any
 /// sign-in when the contract has none).
 fn sign_in_fault(contract: &Contract, config: &MockConfig) -> Option<Fault> {
-    let sign_in = contract
-        .operations()
-        .iter()
-        .find(|op| op.method() == "POST" && op.path().eq_ignore_ascii_case(crate::contract::TOKEN_PATH));
+    let sign_in = contract.operations().iter().find(|op| {
+        op.method() == "POST" && op.path().eq_ignore_ascii_case(crate::contract::TOKEN_PATH)
+    });
     config.fault.filter(|fault| match sign_in {
         Some(op) => {
             fault.applies_to(op)
@@ -394,7 +393,10 @@ mod tests {
             ..MockConfig::default()
         };
         let throttle = Fault::TokenThrottle;
-        assert_eq!(sign_in_fault(&contract, &config(throttle, None)), Some(throttle));
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, None)),
+            Some(throttle)
+        );
         assert_eq!(
             sign_in_fault(&contract, &config(throttle, Some("create_token"))),
             Some(throttle)
@@ -403,6 +405,9 @@ mod tests {
             sign_in_fault(&contract, &config(throttle, Some("get_job_sessions"))),
             None
         );
-        assert_eq!(sign_in_fault(&contract, &config(Fault::ServerError, None)), None);
+        assert_eq!(
+            sign_in_fault(&contract, &config(Fault::ServerError, None)),
+            None
+        );
     }
 }

@@ -66,7 +66,9 @@ fn items(state: &MockState, op: &Served, parent: &str) -> Vec<Box<[u8]>> {
             .enumerate()
             .map(|(i, id)| {
                 let job = generator.item_with_id(seed, parent, i as u64, id);
-                serde_json::to_vec(&job).unwrap_or_default().into_boxed_slice()
+                serde_json::to_vec(&job)
+                    .unwrap_or_default()
+                    .into_boxed_slice()
             })
             .collect();
     }

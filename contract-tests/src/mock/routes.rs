@@ -201,7 +201,8 @@ async fn serve(
         tokio::time::sleep(state.config.slow_delay).await;
     }
     if op.secured
-        && let Err(why) = token::authorize(state, request.headers(), fault == Some(Fault::ExpiredToken))
+        && let Err(why) =
+            token::authorize(state, request.headers(), fault == Some(Fault::ExpiredToken))
     {
         return token::unauthorized(why);
     }
@@ -266,14 +267,19 @@ async fn serve(
             }
         }
         BodyKind::Single | BodyKind::Other => match found {
-            Found::Item { op: holder, parent, index } => render::item(state, holder, &parent, index),
+            Found::Item {
+                op: holder,
+                parent,
+                index,
+            } => render::item(state, holder, &parent, index),
             Found::Job(index) => {
                 let id = &state.job_ids[index];
                 serde_json::to_vec(&generator.item_with_id(state.config.seed, "", index as u64, id))
                     .unwrap_or_default()
             }
-            Found::Plain => serde_json::to_vec(&generator.single(state.config.seed, params))
-                .unwrap_or_default(),
+            Found::Plain => {
+                serde_json::to_vec(&generator.single(state.config.seed, params)).unwrap_or_default()
+            }
         },
     };
     let mut content_type = JSON_UTF8;
@@ -316,7 +322,11 @@ mod tests {
             }
         }
         for path in ["/v5/Token", "/v5/token", "/V5/TOKEN/"] {
-            assert_eq!(Route::of(&ops, &Method::POST, path), Some(Route::Token), "{path}");
+            assert_eq!(
+                Route::of(&ops, &Method::POST, path),
+                Some(Route::Token),
+                "{path}"
+            );
             assert_eq!(
                 Route::of(&ops, &Method::GET, path),
                 Some(Route::WrongMethod(vec![Method::POST])),

@@ -236,7 +236,12 @@ pub(super) fn operations(
 }
 
 /// What each path parameter of `op` is.
-fn param_kinds(contract: &Contract, op: &Operation, this: &Served, all: &[Served]) -> Vec<ParamKind> {
+fn param_kinds(
+    contract: &Contract,
+    op: &Operation,
+    this: &Served,
+    all: &[Served],
+) -> Vec<ParamKind> {
     let last = op.path_parameters().len().saturating_sub(1);
     let ends_with_param = op
         .path()
