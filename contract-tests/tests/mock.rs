@@ -426,3 +426,336 @@ async fn slow_fault_delays_pages_and_the_ca_pem_can_be_written() {
     assert!(started.elapsed() >= delay);
     server.shutdown().await.unwrap();
 }
+
+/// The embedded document plus `GET /v5/Jobs` (a plain array of `Job`s), in memory.
+fn with_jobs() -> Contract {
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    document["paths"]["/v5/Jobs"] = serde_json::json!({
+        "get": {
+            "operationId": "get_jobs",
+            "responses": {
+                "200": {
+                    "description": "Every backup job.",
+                    "content": { "application/json; charset=utf-8": { "schema": {
+                        "type": "array",
+                        "items": { "$ref": "#/components/schemas/Job" }
+                    } } }
+                },
+                "401": { "$ref": "#/components/responses/Error" },
+                "500": { "$ref": "#/components/responses/Error" }
+            }
+        }
+    });
+    document["components"]["schemas"]["Job"] = serde_json::json!({
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "name": { "type": "string" },
+            "description": { "type": "string" },
+            "lastStatus": { "type": "string", "enum": ["Stopped", "Running", "Success", "Warning", "Failed"] },
+            "lastRun": { "type": "string", "format": "date-time", "nullable": true },
+            "nextRun": { "type": "string", "format": "date-time", "nullable": true },
+            "isEnabled": { "type": "boolean" },
+            "backupType": { "type": "string", "enum": ["EntireOrganization", "SelectedItems"] },
+            "schedulePolicy": { "type": "object", "properties": {
+                "type": { "type": "string", "enum": ["Daily", "Periodically"] }
+            } },
+            "_links": { "$ref": "#/components/schemas/Links" }
+        }
+    });
+    Contract::from_document(document, "embedded + get_jobs").unwrap()
+}
+
+fn verify_as_routed(contract: &Contract, url: &str, fetched: &Fetched) -> Vec<Finding> {
+    let response = vbo_contract::Response {
+        status: fetched.status,
+        content_type: fetched.content_type.as_deref().map_or(
+            vbo_contract::ContentType::Missing,
+            vbo_contract::ContentType::Value,
+        ),
+        body: &fetched.body,
+        location: None,
+    };
+    Verifier::new(contract)
+        .verify(&response, &contract.request("GET", url))
+        .findings
+}
+
+async fn start_with_jobs(config: MockConfig) -> (std::sync::Arc<Contract>, MockServer) {
+    let contract = std::sync::Arc::new(with_jobs());
+    let server = MockServer::start(
+        MockConfig {
+            contract: Some(std::sync::Arc::clone(&contract)),
+            ..config
+        },
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    (contract, server)
+}
+
+#[tokio::test]
+async fn a_list_operation_added_to_the_document_is_served_with_one_job_per_mock_job() {
+    for data in vbo_contract::generate::GeneratorMode::ALL {
+        let (contract, server) = start_with_jobs(MockConfig {
+            jobs: 12,
+            data: *data,
+            ..config(None)
+        })
+        .await;
+        let client = client(&server);
+        let token = sign_in(&client, &server).await;
+        let access = token["access_token"].as_str().unwrap();
+        let url = format!("{}/v5/jobs", server.base_url());
+        let fetched = fetch(&client, &url, access).await;
+        assert_eq!(fetched.status, 200);
+        let findings = verify_as_routed(&contract, &url, &fetched);
+        assert!(findings.is_empty(), "{data}: {findings:?}");
+        let jobs: Vec<Value> = serde_json::from_slice(&fetched.body).unwrap();
+        let ids: Vec<&str> = jobs.iter().map(|j| j["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, server.job_ids(), "{data}");
+        let names: std::collections::HashSet<&str> =
+            jobs.iter().map(|j| j["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), jobs.len(), "{data}: names are unique");
+        for job in &jobs {
+            let id = job["id"].as_str().unwrap();
+            let href = job["_links"]["self"]["href"].as_str().unwrap();
+            assert!(href.ends_with(&format!("/{id}")), "{href}");
+            assert!(href.starts_with(server.base_url()), "{href}");
+            // The sessions of each listed job are served, and link back to it.
+            let sessions_url = format!("{}/v5/Jobs/{id}/JobSessions?limit=3", server.base_url());
+            let page = fetch(&client, &sessions_url, access).await;
+            assert_eq!(page.status, 200);
+            assert!(verify_as_routed(&contract, &sessions_url, &page).is_empty());
+            let page: Value = serde_json::from_slice(&page.body).unwrap();
+            // Realistic sessions always link their job; edge ones when they draw the relation.
+            let job_link = page["results"][0]["_links"]["job"]["href"].as_str();
+            if *data == vbo_contract::generate::GeneratorMode::Realistic || job_link.is_some() {
+                let job_link = job_link.unwrap();
+                assert!(
+                    job_link
+                        .to_ascii_lowercase()
+                        .ends_with(&format!("/jobs/{id}")),
+                    "{job_link}"
+                );
+            }
+        }
+        // Bearer auth, as on every operation that declares security; a wrong method is a 405.
+        assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+        let post = client.post(&url).bearer_auth(access).send().await.unwrap();
+        assert_eq!(post.status(), 405);
+        assert_eq!(post.headers()["allow"], "GET");
+        server.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
+    let (_, server) = start_with_jobs(MockConfig {
+        fault_operation: Some("get_jobs".to_owned()),
+        ..config(Some(Fault::ServerError))
+    })
+    .await;
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jobs = format!("{}/v5/Jobs", server.base_url());
+    let sessions = format!(
+        "{}/v5/Jobs/{}/JobSessions",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    assert_eq!(fetch(&client, &sessions, &access).await.status, 200);
+    assert_eq!(fetch(&client, &jobs, &access).await.status, 500);
+    assert_eq!(fetch(&client, &sessions, &access).await.status, 200);
+    assert_eq!(fetch(&client, &jobs, &access).await.status, 200);
+    assert_eq!(fetch(&client, &jobs, &access).await.status, 500);
+    server.shutdown().await.unwrap();
+
+    // Unconfined, a status fault strikes every operation, each on its own count...
+    let (_, server) = start_with_jobs(config(Some(Fault::ServerError))).await;
+    let client = self::client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sessions = format!(
+        "{}/v5/Jobs/{}/JobSessions",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    let jobs = format!("{}/v5/Jobs", server.base_url());
+    assert_eq!(fetch(&client, &sessions, &access).await.status, 500);
+    assert_eq!(fetch(&client, &jobs, &access).await.status, 500);
+    server.shutdown().await.unwrap();
+
+    // ... while a data fault stays in the sessions it lives in.
+    let (contract, server) = start_with_jobs(config(Some(Fault::UnknownStatus))).await;
+    let client = self::client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jobs = format!("{}/v5/Jobs", server.base_url());
+    let fetched = fetch(&client, &jobs, &access).await;
+    assert!(verify_as_routed(&contract, &jobs, &fetched).is_empty());
+    let damaged = String::from_utf8(fetched.body)
+        .unwrap()
+        .replace(server.base_url(), "");
+    server.shutdown().await.unwrap();
+    let (_, server) = start_with_jobs(config(None)).await;
+    let client = self::client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jobs = format!("{}/v5/Jobs", server.base_url());
+    let healthy = fetch(&client, &jobs, &access).await.body;
+    let healthy = String::from_utf8(healthy)
+        .unwrap()
+        .replace(server.base_url(), "");
+    assert_eq!(
+        damaged, healthy,
+        "the jobs are the same with and without the data fault"
+    );
+    server.shutdown().await.unwrap();
+
+    // A fault confined to an operation the contract does not have is refused.
+    let refused = MockServer::start(
+        MockConfig {
+            fault_operation: Some("get_jobs".to_owned()),
+            ..config(Some(Fault::ServerError))
+        },
+        Tls::None,
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(vbo_contract::mock::MockError::UnknownOperation(id)) if id == "get_jobs"
+    ));
+}
+
+#[tokio::test]
+async fn an_unknown_job_is_a_404_with_the_documented_error_body() {
+    let (contract, server) = start_with_jobs(config(None)).await;
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}/v5/Jobs/00000000-0000-4000-8000-000000000000/JobSessions",
+        server.base_url()
+    );
+    let fetched = fetch(&client, &url, &access).await;
+    assert_eq!(fetched.status, 404);
+    let findings = verify_as_routed(&contract, &url, &fetched);
+    assert!(
+        findings.iter().all(|f| f.rule == Rule::Status),
+        "only the status is reported, the body conforms: {findings:?}"
+    );
+    let body: Value = serde_json::from_slice(&fetched.body).unwrap();
+    assert_eq!(
+        body["message"],
+        "Job with id '00000000-0000-4000-8000-000000000000' was not found."
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the_document() {
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    let ok = |schema: Value| serde_json::json!({ "description": "ok", "content": { "application/json": { "schema": schema } } });
+    let org = serde_json::json!({ "name": "organizationId", "in": "path", "required": true, "schema": { "type": "string" } });
+    document["paths"]["/v5/Organizations/{organizationId}/Users"] = serde_json::json!({ "get": {
+        "operationId": "get_users",
+        "parameters": [org.clone(),
+            { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50 } }],
+        "responses": { "200": ok(serde_json::json!({ "$ref": "#/components/schemas/UserPage" })) }
+    } });
+    document["paths"]["/v5/Organizations/{organizationId}"] = serde_json::json!({ "get": {
+        "operationId": "get_organization",
+        "security": [],
+        "parameters": [org],
+        "responses": { "200": ok(serde_json::json!({ "$ref": "#/components/schemas/Organization" })) }
+    } });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Organization"] = serde_json::json!({
+        "type": "object", "required": ["id", "name"],
+        "properties": { "id": { "type": "string" }, "name": { "type": "string" } }
+    });
+    schemas["User"] = serde_json::json!({
+        "type": "object", "required": ["id"],
+        "properties": { "id": { "type": "string", "format": "uuid" }, "_links": { "$ref": "#/components/schemas/Links" } }
+    });
+    schemas["UserPage"] = serde_json::json!({
+        "type": "object", "required": ["offset", "limit", "results"],
+        "properties": {
+            "offset": { "type": "integer", "minimum": 0 },
+            "limit": { "type": "integer", "minimum": 1, "maximum": 50 },
+            "results": { "type": "array", "items": { "$ref": "#/components/schemas/User" } },
+            "_links": { "$ref": "#/components/schemas/Links" }
+        }
+    });
+    let contract = std::sync::Arc::new(Contract::from_document(document, "organizations").unwrap());
+    let server = MockServer::start(
+        MockConfig {
+            contract: Some(std::sync::Arc::clone(&contract)),
+            sessions_per_job: 23,
+            ..config(None)
+        },
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A paged collection under a parent the mock cannot know: real paging, every page verifies.
+    let mut ids = std::collections::HashSet::new();
+    let mut offset = 0;
+    loop {
+        let url = format!(
+            "{}/v5/Organizations/contoso/Users?offset={offset}&limit=10",
+            server.base_url()
+        );
+        let fetched = fetch(&client, &url, &access).await;
+        assert_eq!(fetched.status, 200);
+        let findings = verify_as_routed(&contract, &url, &fetched);
+        assert!(findings.is_empty(), "{findings:?}");
+        let page: Value = serde_json::from_slice(&fetched.body).unwrap();
+        for user in page["results"].as_array().unwrap() {
+            assert!(ids.insert(user["id"].as_str().unwrap().to_owned()));
+        }
+        if page.pointer("/_links/next").is_none() {
+            break;
+        }
+        offset += 10;
+    }
+    assert_eq!(ids.len(), 23);
+    // The document's own maximum of `limit` bounds the page.
+    let url = format!(
+        "{}/v5/Organizations/contoso/Users?limit=51",
+        server.base_url()
+    );
+    assert_eq!(fetch(&client, &url, &access).await.status, 400);
+    // An object under a parameter the mock cannot know: its id echoes the path; the operation
+    // declares no security, so no token is needed.
+    let url = format!("{}/v5/organizations/contoso", server.base_url());
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let organization: Value = answer.json().await.unwrap();
+    assert_eq!(organization["id"], "contoso");
+    assert!(organization["name"].is_string());
+    server.shutdown().await.unwrap();
+}

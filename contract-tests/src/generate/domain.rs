@@ -1,5 +1,8 @@
-//! The domain layer: what the schema cannot say about sessions and pages (ids unique per job,
-//! links named after the session and its job, the walk's total).
+//! The domain layer: what the schema cannot say, keyed by the name of the item's component
+//! schema. `JobSession`: ids unique per job, links named after the session and its job, the
+//! walk's total. `Job`: the mock's job ids, a plausible unique `name`, a self link naming the
+//! id. Any other schema: a unique `id` when it has one, a self link naming it when it has
+//! `_links`.
 
 use std::collections::HashSet;
 
@@ -88,7 +91,7 @@ pub(crate) fn stamp_id(session: &mut Value, mask: u64, index: u64) {
     }
 }
 
-fn set_ids_in_links(map: &mut Map<String, Value>, id: &str) {
+pub(crate) fn set_ids_in_links(map: &mut Map<String, Value>, id: &str) {
     let Some(Value::Object(links)) = map.get_mut("_links") else {
         return;
     };
@@ -101,5 +104,117 @@ fn set_ids_in_links(map: &mut Map<String, Value>, id: &str) {
             let to = href[from..].find('/').map_or(href.len(), |i| from + i);
             href.replace_range(from..to, id);
         }
+    }
+}
+
+/// What the domain layer knows about the items of one component schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Domain {
+    /// `JobSession`: the session layer (times, links to the session and its job).
+    Session,
+    /// `Job`: the mock's jobs.
+    Job,
+    /// Any other named or unnamed item: unique ids and self links.
+    Generic,
+    /// A body no item rules apply to (an error body): the schema alone.
+    Plain,
+}
+
+impl Domain {
+    /// The layer for items of the component schema `name`.
+    pub(crate) fn of(name: Option<&str>) -> Self {
+        match name {
+            Some("JobSession") => Domain::Session,
+            Some("Job") => Domain::Job,
+            _ => Domain::Generic,
+        }
+    }
+}
+
+/// Names of backup jobs as administrators tend to write them; `name` is one of these and a
+/// number, so names never repeat within a collection.
+const JOB_NAMES: &[&str] = &[
+    "Exchange Online - daily",
+    "SharePoint sites",
+    "OneDrive for Business",
+    "Teams and groups",
+    "Mailboxes - Sales",
+    "Mailboxes - Finance",
+    "Archive mailboxes",
+    "Public folders",
+];
+
+/// A plausible, unique (per index) job name.
+pub(crate) fn job_name(index: u64) -> String {
+    let n = JOB_NAMES.len() as u64;
+    let base = JOB_NAMES[(index % n) as usize];
+    match index / n {
+        0 => base.to_owned(),
+        round => format!("{base} {}", round + 1),
+    }
+}
+
+/// Sets `map["id"]` to `id`, keeping a numeric id numeric when `id` reads as a number.
+pub(crate) fn echo_id(map: &mut Map<String, Value>, id: &str) {
+    let value = match map.get("id") {
+        Some(Value::Number(_)) => id
+            .parse::<i64>()
+            .map_or_else(|_| Value::from(id), Value::from),
+        _ => Value::from(id),
+    };
+    map.insert("id".to_owned(), value);
+}
+
+/// Makes the id of the item at `index` unique within its collection without looking at the
+/// others: a uuid's last 48 bits become the index under `mask` (as for sessions), an integer
+/// becomes `min + index`, any other string gets the index appended.
+pub(crate) fn seeded_id(map: &mut Map<String, Value>, mask: u64, index: u64, min: i64) {
+    match map.get_mut("id") {
+        Some(Value::String(id)) if id.len() == 36 => {
+            let mut value = Value::String(std::mem::take(id));
+            stamp_id(&mut value, mask, index);
+            map.insert("id".to_owned(), value);
+        }
+        Some(Value::String(id)) => id.push_str(&format!("-{index}")),
+        Some(Value::Number(_)) => {
+            map.insert(
+                "id".to_owned(),
+                Value::from(min.saturating_add(index as i64)),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// Sets `_links.self.href` to `href`: the drawn self link keeps its other properties; with no
+/// self link drawn, another drawn link is the template, else `{"href"}`.
+pub(crate) fn set_self_link(map: &mut Map<String, Value>, href: String) {
+    let links = map
+        .entry("_links")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(links) = links else {
+        return;
+    };
+    let mut link = links
+        .get("self")
+        .or_else(|| links.values().next())
+        .filter(|l| l.is_object())
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    if let Value::Object(fields) = &mut link {
+        fields.insert("href".to_owned(), Value::String(href));
+    }
+    links.insert("self".to_owned(), link);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_names_do_not_repeat() {
+        let names: HashSet<String> = (0..100).map(job_name).collect();
+        assert_eq!(names.len(), 100);
+        assert_eq!(job_name(0), "Exchange Online - daily");
     }
 }

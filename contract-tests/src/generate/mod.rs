@@ -1,13 +1,15 @@
-//! Payload generators derived from the contract's JSON Schema: proptest strategies for sessions,
-//! pages and walks of pages, and a seeded API that draws from the same strategies
-//! deterministically (for the mock server and benchmarks).
+//! Payload generators derived from the contract's JSON Schema, for any response of any
+//! operation: proptest strategies (items, pages and walks of pages, lists, single objects,
+//! error bodies) and a seeded API that draws from the same strategies deterministically (for
+//! the mock server and benchmarks).
 //!
 //! Everything the schema says (which properties, required or not, types, enums, formats, bounds,
-//! nullability) is read from [`Contract::page_schema`] and its `$defs`; adding a property or an
-//! enum value to `openapi/` changes what is generated with no other edit. What the schema cannot
-//! say is layered on top by property name: link shapes (`_links`), time ordering (`creationTime`,
-//! `endTime`, `status`), the paging rules (`offset`, `limit`, `results`, `totalCount`) and unique
-//! session ids (`id`).
+//! nullability) is read from the response's standalone schema ([`Operation::response_schema`])
+//! and its `$defs`; adding a property, an enum value or an operation to `openapi/` changes what
+//! is generated with no other edit. What the schema cannot say is layered on top: the paging
+//! layer for paged collections ([`Body::Page`]: `offset`, `limit`, `results`, `totalCount`,
+//! `_links.next`), and the domain layer keyed by the items' schema name (`domain`: sessions'
+//! times and links, jobs' names, unique ids and self links of any item).
 
 use std::collections::HashSet;
 
@@ -19,14 +21,18 @@ use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{Map, Value};
 
 use crate::contract::Contract;
+use crate::operation::{Body, Operation};
 use crate::rules::Request;
 
+mod body;
 mod domain;
 mod realistic;
 mod seed;
 mod shape;
 mod strategy;
 
+pub use body::{BodyKind, GeneratedBody};
+use domain::Domain;
 pub(crate) use domain::unique_id;
 use domain::{set_session_links, stamp_id, with_total};
 pub use realistic::GeneratorMode;
@@ -48,6 +54,14 @@ pub enum GenerateError {
     /// References nest deeper than any sane schema (a cycle through required properties).
     #[error("the schema nests deeper than {0} levels at {1}")]
     TooDeep(usize, String),
+    /// The operation declares no JSON body for the status.
+    #[error("{operation} has no JSON response for status {status}")]
+    NoResponse {
+        /// The operation's id.
+        operation: String,
+        /// The status asked for.
+        status: u16,
+    },
 }
 
 /// One generated page and the request it answers.
@@ -87,9 +101,26 @@ pub struct GeneratedWalk {
 /// A session as drawn from the schema, before the layer of domain knowledge is applied.
 type RawSession = (Value, u64);
 
-/// Derives strategies from a contract and draws from them, by proptest or by seed.
+/// Derives strategies for one response (operation, status) of a contract and draws from them,
+/// by proptest or by seed. The page and session API (`page`, `sessions`, `page_strategy`,
+/// `walk_strategy`, ...) is the paged case ([`BodyKind::Page`]); on other kinds it treats the
+/// body as holding no page. [`Generator::new`] generates the job-sessions operation.
 #[derive(Debug, Clone)]
 pub struct Generator {
+    /// The operation's id, path template and path parameters.
+    operation: String,
+    path: String,
+    params: Vec<String>,
+    status: u16,
+    kind: BodyKind,
+    /// The whole body's shape.
+    body: Shape,
+    /// The layer of domain knowledge for the items (or the single object).
+    domain: Domain,
+    /// Whether items (or the single object) declare `_links`, and so get a self link.
+    item_links: bool,
+    /// The smallest value of an integer `id`.
+    id_min: i64,
     page: ObjectShape,
     session: Shape,
     link: Shape,
@@ -105,39 +136,120 @@ const WALK_LIMIT_MAX: u64 = 6;
 const PAGE_LIMIT_MAX: u64 = 40;
 
 impl Generator {
-    /// Derives the generators from `contract`'s page schema.
+    /// Derives the generators of `contract`'s job-sessions pages (its default operation's 200).
     pub fn new(contract: &Contract) -> Result<Self, GenerateError> {
-        let root = contract.page_schema();
-        let page = shape_of(root, root)?
-            .as_object()
-            .cloned()
-            .ok_or(GenerateError::Missing("object at its root"))?;
-        let session = match page.property("results").map(|p| &p.shape) {
-            Some(Shape::Array { items, .. }) => (**items).clone(),
-            _ => return Err(GenerateError::Missing("`results` array")),
+        Self::for_operation(contract.default_operation())
+    }
+
+    /// Derives the generators of `operation`'s success (200) body.
+    pub fn for_operation(operation: &Operation) -> Result<Self, GenerateError> {
+        Self::for_response(operation, 200)
+    }
+
+    /// Derives the generators of `operation`'s body for `status`, from the standalone schema
+    /// [`Operation::response_schema`] picks. A 200 is a page, a list or a single object as
+    /// [`Operation::body`] says, with the domain layer of its items' schema; any other status
+    /// is generated from its schema alone.
+    pub fn for_response(operation: &Operation, status: u16) -> Result<Self, GenerateError> {
+        let root = operation
+            .response_schema(status)
+            .ok_or_else(|| GenerateError::NoResponse {
+                operation: operation.id().to_owned(),
+                status,
+            })?;
+        let body = shape_of(root, root)?;
+        let (kind, item_name) = match operation.body().filter(|_| status == 200) {
+            Some(Body::Page(paging)) => (BodyKind::Page, paging.item.as_deref()),
+            Some(Body::List { item }) => (BodyKind::List, item.as_deref()),
+            Some(Body::Single { schema }) => (BodyKind::Single, schema.as_deref()),
+            None => (BodyKind::Other, None),
         };
-        let link = page
-            .property("_links")
+        let no_object = || ObjectShape {
+            properties: Vec::new(),
+            additional: None,
+        };
+        let links_of = |object: &ObjectShape| {
+            object
+                .property("_links")
+                .and_then(|p| p.shape.as_object())
+                .and_then(|links| links.additional.as_deref())
+                .cloned()
+        };
+        let (page, session) = match kind {
+            BodyKind::Page => {
+                let page = body
+                    .as_object()
+                    .cloned()
+                    .ok_or(GenerateError::Missing("object at its root"))?;
+                let session = match page.property("results").map(|p| &p.shape) {
+                    Some(Shape::Array { items, .. }) => (**items).clone(),
+                    _ => return Err(GenerateError::Missing("`results` array")),
+                };
+                (page, session)
+            }
+            BodyKind::List => match &body {
+                Shape::Array { items, .. } => (no_object(), (**items).clone()),
+                _ => return Err(GenerateError::Missing("array at its root")),
+            },
+            BodyKind::Single | BodyKind::Other => (no_object(), body.clone()),
+        };
+        let link = links_of(&page).unwrap_or(Shape::Object(no_object()));
+        let (limit_bounds, offset_bounds) = if kind == BodyKind::Page {
+            let bounds = |name: &'static str| match page.property(name).map(|p| &p.shape) {
+                Some(Shape::Integer { min, max }) => {
+                    Ok(((*min).max(0) as u64, (*max).max(0) as u64))
+                }
+                _ => Err(GenerateError::Missing(name)),
+            };
+            (bounds("limit")?, bounds("offset")?)
+        } else {
+            ((1, 1), (0, 0))
+        };
+        let item = session.as_object();
+        let item_links = item
+            .and_then(|o| o.property("_links"))
             .and_then(|p| p.shape.as_object())
-            .and_then(|links| links.additional.as_deref())
-            .cloned()
-            .unwrap_or(Shape::Object(ObjectShape {
-                properties: Vec::new(),
-                additional: None,
-            }));
-        let bounds = |name: &'static str| match page.property(name).map(|p| &p.shape) {
-            Some(Shape::Integer { min, max }) => Ok(((*min).max(0) as u64, (*max).max(0) as u64)),
-            _ => Err(GenerateError::Missing(name)),
+            .is_some_and(|links| links.additional.is_some() || links.property("self").is_some());
+        let id_min = match item.and_then(|o| o.property("id")).map(|p| &p.shape) {
+            Some(Shape::Integer { min, .. }) => (*min).max(1),
+            _ => 1,
         };
         Ok(Self {
-            limit_bounds: bounds("limit")?,
-            offset_bounds: bounds("offset")?,
+            operation: operation.id().to_owned(),
+            path: operation.path().to_owned(),
+            params: operation.path_parameters().to_vec(),
+            status,
+            kind,
+            body,
+            domain: match kind {
+                BodyKind::Other => Domain::Plain,
+                _ => Domain::of(item_name),
+            },
+            item_links,
+            id_min,
+            limit_bounds,
+            offset_bounds,
             page,
             session,
             link,
             base_url: None,
             mode: GeneratorMode::Edge,
         })
+    }
+
+    /// The id of the operation generated for.
+    pub fn operation_id(&self) -> &str {
+        &self.operation
+    }
+
+    /// The status whose body is generated.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// What the generated body is.
+    pub fn kind(&self) -> BodyKind {
+        self.kind
     }
 
     /// The same generator, writing absolute links under `base_url` (e.g. `https://127.0.0.1:8443`).
@@ -178,11 +290,15 @@ impl Generator {
         self.limit_bounds.1
     }
 
-    /// Sessions of `job_id`, each with its links and times made consistent.
+    /// Sessions (items) of `job_id` (the parent collection), each with its links and times
+    /// made consistent.
     pub fn session_strategy(&self, job_id: String) -> BoxedStrategy<Value> {
         let this = self.clone();
         self.raw_session()
-            .prop_map(move |raw| this.dress_session(raw, &job_id))
+            .prop_map(move |raw| match this.domain {
+                Domain::Session => this.dress_session(raw, &job_id),
+                _ => this.dress_member(raw, &job_id, &mut HashSet::new(), 0),
+            })
             .boxed()
     }
 
@@ -260,9 +376,7 @@ impl Generator {
                         .into_iter()
                         .enumerate()
                         .map(|(i, raw)| {
-                            let mut s = this.dress_session(raw, &job_id);
-                            unique_id(&mut s, &mut seen, offset + i as u64);
-                            s
+                            this.dress_member(raw, &job_id, &mut seen, offset + i as u64)
                         })
                         .collect();
                     let count = sessions.len();
@@ -317,11 +431,7 @@ impl Generator {
         let mut dressed: Vec<Value> = sessions
             .into_iter()
             .enumerate()
-            .map(|(i, raw)| {
-                let mut s = self.dress_session(raw, job_id);
-                unique_id(&mut s, &mut seen, i as u64);
-                s
-            })
+            .map(|(i, raw)| self.dress_member(raw, job_id, &mut seen, i as u64))
             .collect();
         // A walk ends on a short page, or on a full one: with no next, or with a next that
         // leads to an empty page.
@@ -458,9 +568,8 @@ impl Generator {
             page.insert("totalCount".to_owned(), Value::from(total));
         }
         let host = self.host(noise);
-        let href = |offset: u64| {
-            format!("{host}/v5/Jobs/{job_id}/JobSessions?offset={offset}&limit={limit}")
-        };
+        let collection = self.collection_path(job_id);
+        let href = |offset: u64| format!("{host}{collection}?offset={offset}&limit={limit}");
         let link_to = |href: String| {
             let mut link = link.clone();
             if let Value::Object(map) = &mut link {
@@ -507,6 +616,11 @@ impl Generator {
                     .unwrap_or((Value::Null, 0));
                 let noise = mix(seed, job_id, index, SESSION_SALT);
                 match self.mode {
+                    _ if self.domain != Domain::Session => {
+                        let (mut item, _) = raw;
+                        self.dress_seeded(&mut item, job_id, index, id_mask, noise);
+                        item
+                    }
                     GeneratorMode::Edge => {
                         let mut session = self.dress_session(raw, job_id);
                         stamp_id(&mut session, id_mask, index);

@@ -1,25 +1,29 @@
 //! The fault catalogue: each way the mock can misbehave, its id, the rule `verify --server`
-//! reports for it, and the behaviour that lives in the data itself (the rest is in the route
-//! that serves it: `routes` for the sessions endpoint, `token` for sign-in).
+//! reports for it, the operations it strikes ([`Fault::applies_to`]), and the behaviour that
+//! lives in the data itself (the rest is in the route that serves it: `routes` for the
+//! operations of the document, `token` for sign-in).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::contract::TOKEN_PATH;
+use crate::operation::Operation;
+
 /// One way the mock misbehaves; the server has at most one at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
-    /// Every sessions response waits [`super::MockConfig::slow_delay`] first.
+    /// Every response waits [`super::MockConfig::slow_delay`] first.
     Slow,
-    /// Every other sessions request (the first, the third, ...) gets a 500.
+    /// Every other request (the first, the third, ...) gets a 500.
     ServerError,
-    /// Every other sessions request gets the 429 the contract declares (D18): `Retry-After: 1`
-    /// and a `{"message"}` body.
+    /// Every other request gets the 429 the contract declares (D18): `Retry-After: 1` and a
+    /// `{"message"}` body.
     RateLimit,
-    /// Pages are cut short: the JSON never ends.
+    /// Bodies are cut short: the JSON never ends.
     MalformedJson,
-    /// Pages are sent as `text/html; charset=utf-8`.
+    /// Bodies are sent as `text/html; charset=utf-8`.
     WrongContentType,
     /// Statistics are strings of digits, as the seed's table types them (D2).
     NumericStrings,
@@ -29,7 +33,7 @@ pub enum Fault {
     BrokenNext,
     /// Each page after the first starts one session early, repeating the previous page's last.
     DuplicateIds,
-    /// Each access token works for one sessions request; the next use gets a 401.
+    /// Each access token works for one request; the next use gets a 401.
     ExpiredToken,
     /// Sessions start while the job is walked: every [`super::MockConfig::busy_every`] sessions
     /// requests of a job, one new session is put at the head of its collection, so offset paging
@@ -95,7 +99,38 @@ impl Fault {
         }
     }
 
-    /// Whether this fault strikes the `n`-th sessions request (0-based): the faults that strike
+    /// Whether this fault applies to `operation` (sign-in is `POST /v5/Token`):
+    ///
+    /// - data faults (`numeric-strings`, `unknown-status`) live in sessions: the operations
+    ///   whose body is a page of `JobSession`s;
+    /// - paging faults (`broken-next`, `duplicate-ids`, `busy`) need pages: every paged
+    ///   operation;
+    /// - `token-throttle` strikes sign-in alone;
+    /// - transport, status and token faults (`slow`, `server-error`, `rate-limit`,
+    ///   `malformed-json`, `wrong-content-type`, `expired-token`) strike every operation but
+    ///   sign-in (`expired-token` only those that take a token).
+    ///
+    /// [`super::MockConfig::fault_operation`] confines a fault further to one operation.
+    pub fn applies_to(self, operation: &Operation) -> bool {
+        let sign_in =
+            operation.method() == "POST" && operation.path().eq_ignore_ascii_case(TOKEN_PATH);
+        let paging = operation.paging();
+        match self {
+            Fault::NumericStrings | Fault::UnknownStatus => {
+                paging.is_some_and(|p| p.item.as_deref() == Some("JobSession"))
+            }
+            Fault::BrokenNext | Fault::DuplicateIds | Fault::Busy => paging.is_some(),
+            Fault::TokenThrottle => sign_in,
+            Fault::Slow
+            | Fault::ServerError
+            | Fault::RateLimit
+            | Fault::MalformedJson
+            | Fault::WrongContentType
+            | Fault::ExpiredToken => !sign_in,
+        }
+    }
+
+    /// Whether this fault strikes the `n`-th request of an operation (0-based): the faults that strike
     /// every other request strike the first, the third, ...
     pub(crate) fn strikes(self, n: u64) -> bool {
         matches!(self, Fault::ServerError | Fault::RateLimit) && n.is_multiple_of(2)
@@ -147,6 +182,66 @@ impl FromStr for Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_fault_applies_to_its_operations() {
+        let mut document =
+            crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
+        document["paths"]["/v5/Users"] = serde_json::json!({ "get": {
+            "operationId": "get_users",
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "type": "object", "properties": {
+                    "offset": { "type": "integer" },
+                    "limit": { "type": "integer" },
+                    "results": { "type": "array", "items": { "type": "object" } }
+                } }
+            } } } }
+        } });
+        document["paths"]["/v5/Jobs"] = serde_json::json!({ "get": {
+            "operationId": "get_jobs",
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "type": "array", "items": { "type": "object" } }
+            } } } }
+        } });
+        let contract = crate::Contract::from_document(document, "test").unwrap();
+        let applies = |id: &str| -> Vec<&str> {
+            let op = contract.operation(id).unwrap();
+            Fault::ALL
+                .iter()
+                .filter(|f| f.applies_to(op))
+                .map(|f| f.id())
+                .collect()
+        };
+        let transport = [
+            "slow",
+            "server-error",
+            "rate-limit",
+            "malformed-json",
+            "wrong-content-type",
+            "expired-token",
+        ];
+        let mut sessions = applies("get_job_sessions");
+        sessions.sort_unstable();
+        let mut expected: Vec<&str> = Fault::ALL
+            .iter()
+            .map(|f| f.id())
+            .filter(|id| *id != "token-throttle")
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(sessions, expected);
+        let mut users = applies("get_users");
+        users.sort_unstable();
+        let mut expected = transport.to_vec();
+        expected.extend(["broken-next", "duplicate-ids", "busy"]);
+        expected.sort_unstable();
+        assert_eq!(users, expected, "paging faults, no data faults");
+        assert_eq!(
+            applies("get_jobs"),
+            transport,
+            "a list: transport faults only"
+        );
+        assert_eq!(applies("create_token"), ["token-throttle"]);
+    }
 
     #[test]
     fn fault_ids_round_trip() {

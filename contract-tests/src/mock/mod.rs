@@ -1,12 +1,28 @@
-//! The built-in VBO mock server: `POST /v5/Token` and `GET /v5/Jobs/{jobId}/JobSessions` on
-//! loopback, over HTTP or HTTPS (a certificate made on the spot by a throwaway CA), serving
-//! sessions drawn from the contract by [`crate::generate`], seeded and realistic, with real
-//! offset/limit paging and one optional fault at a time. Routing ignores the case of the path's
-//! literal segments, as real servers do.
+//! The built-in VBO mock server: `POST /v5/Token` and every other operation of its contract
+//! document on loopback, over HTTP or HTTPS (a certificate made on the spot by a throwaway CA),
+//! serving bodies drawn from the contract by [`crate::generate`], seeded and realistic, with one
+//! optional fault at a time. Requests are routed by the operations' methods and path templates
+//! (literal segments without regard to case, as real servers do), and answered by what the
+//! operation's 200 body is:
 //!
-//! Modules: `fault` (the catalogue and the damage done to data), `certificate`, `token` (sign-in,
-//! bearer check, throttle), `routes` (routing and the sessions endpoint), `render` (sessions
-//! rendered once, pages spliced from them).
+//! - a page ([`Body::Page`]): real offset/limit paging over a seeded collection per parent id
+//!   (`sessions_per_job` items; `GET /v5/Jobs/{jobId}/JobSessions` is one such operation);
+//! - a list ([`Body::List`]): the whole collection (a list of `Job`s is one per mock job);
+//! - one object ([`Body::Single`]): a generated object, its `id` echoing the path's last
+//!   parameter.
+//!
+//! Path parameters are checked where the mock can know them: a job id (a parameter named
+//! `jobId`, or one a list of `Job`s lists) must be one of the mock's jobs; the id of a single
+//! object whose schema is the item schema of a served collection (`GET
+//! /v5/JobSessions/{jobSessionId}`) must be the id of an item the mock generated, and the answer
+//! is that item; anything else is a 404 with the documented error body. A parameter the mock
+//! cannot know (no collection holds its schema) takes any value. Operations that declare
+//! `security` (or inherit the document's) need a bearer token from `POST /v5/Token`.
+//!
+//! Modules: `fault` (the catalogue, which operations each fault applies to, the damage done to
+//! data), `certificate`, `token` (sign-in, bearer check, throttle), `served` (the operations as
+//! served: their generators, parameters and collections), `routes` (routing and answering),
+//! `render` (collections rendered once, pages spliced from them).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), vbo_contract::mock::MockError> {
@@ -27,15 +43,17 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tokio::sync::OnceCell;
 
 use crate::contract::{Contract, ContractError};
 use crate::generate::{GenerateError, Generator, GeneratorMode};
+#[cfg(doc)]
+use crate::operation::Body;
 
 mod certificate;
 mod fault;
 mod render;
 mod routes;
+mod served;
 mod token;
 
 pub use fault::{Fault, UnknownFault};
@@ -69,8 +87,13 @@ pub struct MockConfig {
     pub user: String,
     /// The password `POST /v5/Token` accepts.
     pub password: String,
-    /// The fault, if any.
+    /// The fault, if any; it strikes the operations [`Fault::applies_to`] names.
     pub fault: Option<Fault>,
+    /// Confines the fault to the operation with this `operationId` (or `METHOD path`); `None`
+    /// lets it strike every operation it applies to.
+    pub fault_operation: Option<String>,
+    /// The contract to serve; the embedded one when `None` (see [`MockServer::start`]).
+    pub contract: Option<Arc<Contract>>,
     /// Where to listen; `127.0.0.1:0` (any free port) when `None`.
     pub address: Option<SocketAddr>,
     /// How long [`Fault::Slow`] waits.
@@ -97,6 +120,8 @@ impl Default for MockConfig {
             user: "vbo-admin".to_owned(),
             password: "mock-password".to_owned(),
             fault: None,
+            fault_operation: None,
+            contract: None,
             address: None,
             slow_delay: Duration::from_secs(2),
             token_lifetime: Duration::from_secs(3600),
@@ -123,6 +148,9 @@ pub enum MockError {
     /// The certificate could not be made.
     #[error("mock certificate: {0}")]
     Certificate(String),
+    /// [`MockConfig::fault_operation`] names no operation of the contract.
+    #[error("the contract has no operation {0:?} to confine the fault to")]
+    UnknownOperation(String),
 }
 
 /// A running mock server; stop it with [`MockServer::shutdown`].
@@ -147,12 +175,17 @@ impl fmt::Debug for MockServer {
 }
 
 impl MockServer {
-    /// Starts the mock on the embedded contract.
+    /// Starts the mock on [`MockConfig::contract`], or the embedded contract.
     pub async fn start(config: MockConfig, tls: Tls) -> Result<Self, MockError> {
-        Self::start_with(&Contract::embedded()?, config, tls).await
+        let contract = match &config.contract {
+            Some(contract) => Arc::clone(contract),
+            None => Arc::new(Contract::embedded()?),
+        };
+        Self::start_with(&contract, config, tls).await
     }
 
-    /// Starts the mock, generating from `contract`.
+    /// Starts the mock, serving every operation of `contract` (whatever
+    /// [`MockConfig::contract`] says).
     pub async fn start_with(
         contract: &Contract,
         config: MockConfig,
@@ -169,34 +202,34 @@ impl MockServer {
             Tls::SelfSigned => "https",
         };
         let base_url = format!("{scheme}://{address}");
-        let generator = Generator::new(contract)?
-            .with_base_url(base_url.clone())
-            .with_mode(config.data);
-        let job_ids = generator.job_ids(config.seed, config.jobs);
+        if let Some(id) = &config.fault_operation
+            && contract.operation(id).is_none()
+        {
+            return Err(MockError::UnknownOperation(id.clone()));
+        }
+        let job_ids = Generator::new(contract)?.job_ids(config.seed, config.jobs);
+        let operations = served::operations(contract, &config, &base_url, &job_ids)?;
         let state = Arc::new(MockState {
             jobs: job_ids
                 .iter()
-                .map(|id| {
-                    let job = Job {
-                        id: id.clone(),
-                        rendered: OnceCell::new(),
-                        requests: AtomicU64::new(0),
-                    };
-                    (id.to_ascii_lowercase(), job)
-                })
+                .enumerate()
+                .map(|(i, id)| (id.to_ascii_lowercase(), i))
                 .collect(),
-            generator,
+            job_ids: job_ids.clone(),
+            operations,
+            sign_in_fault: sign_in_fault(contract, &config),
             config,
             tokens: Mutex::new(token::Tokens::default()),
-            requests: AtomicU64::new(0),
             rendered: AtomicU64::new(0),
         });
-        // Render every job in the background now, so the first page of a big job is quick;
-        // a request that comes first waits for the same rendering.
+        // Render every collection in the background now, so the first page of a big job is
+        // quick; a request that comes first waits for the same rendering.
         let warm = Arc::clone(&state);
         let warming = tokio::spawn(async move {
-            for job in warm.jobs.values() {
-                render::rendered(&warm, job).await;
+            for operation in &warm.operations {
+                for collection in operation.collections.values() {
+                    render::rendered(&warm, operation, collection).await;
+                }
             }
         });
         let app = routes::router(Arc::clone(&state));
@@ -235,8 +268,8 @@ impl MockServer {
         })
     }
 
-    /// Sessions generated and serialised so far; a job's sessions are rendered once, so this
-    /// stops growing once every job has been served.
+    /// Items of paged collections (sessions) generated and serialised so far; a collection is
+    /// rendered once, so this stops growing once every one has been served.
     pub fn sessions_rendered(&self) -> u64 {
         self.state.rendered.load(Ordering::Relaxed)
     }
@@ -284,48 +317,46 @@ impl MockServer {
 /// Shared state of a running mock.
 struct MockState {
     config: MockConfig,
-    generator: Generator,
-    /// Lower-case job id → the job.
-    jobs: HashMap<String, Job>,
+    /// The operations served (every one of the contract but sign-in), in document order.
+    operations: Vec<served::Served>,
+    /// The jobs' ids, as served.
+    job_ids: Vec<String>,
+    /// Lower-case job id → its index in `job_ids`.
+    jobs: HashMap<String, usize>,
+    /// The mock's fault, when it strikes sign-in.
+    sign_in_fault: Option<Fault>,
     tokens: Mutex<token::Tokens>,
-    /// Sessions requests seen, for the faults that strike every other request.
-    requests: AtomicU64,
-    /// Sessions generated and serialised so far (each job's once, on first use).
+    /// Items of paged collections generated and serialised so far (each collection once).
     rendered: AtomicU64,
 }
 
-/// One served job.
-struct Job {
-    /// The id as served.
-    id: String,
-    /// Its sessions, newest first, rendered on first use; under [`Fault::Busy`] the first
-    /// [`MockConfig::hidden_sessions`] of them are the sessions it will start while walked.
-    rendered: OnceCell<render::Rendered>,
-    /// Sessions requests that reached this job's data.
-    requests: AtomicU64,
-}
-
-impl Job {
-    /// The job's collection as it stands now; counts the request (a busy job starts a session
-    /// every [`MockConfig::busy_every`] requests, until its hidden sessions are all started).
-    fn visible<'a>(&self, rendered: &'a [Box<[u8]>], config: &MockConfig) -> &'a [Box<[u8]>] {
-        let n = self.requests.fetch_add(1, Ordering::Relaxed);
-        let hidden = config.hidden_sessions();
-        let started = (n / config.busy_every.max(1)).min(hidden);
-        let from = (hidden - started) as usize;
-        rendered.get(from..).unwrap_or_default()
-    }
-}
-
 impl MockConfig {
-    /// Sessions rendered ahead for [`Fault::Busy`] to start during walks (0 otherwise).
-    fn hidden_sessions(&self) -> u64 {
-        if self.fault == Some(Fault::Busy) {
+    /// Items rendered ahead for [`Fault::Busy`] to start during walks of a paged collection
+    /// of an operation the fault strikes (0 otherwise).
+    fn hidden_sessions(&self, fault: Option<Fault>) -> u64 {
+        if fault == Some(Fault::Busy) {
             self.busy_sessions
         } else {
             0
         }
     }
+}
+
+/// The fault, when it strikes `POST /v5/Token` (as the contract's operation there, or any
+/// sign-in when the contract has none).
+fn sign_in_fault(contract: &Contract, config: &MockConfig) -> Option<Fault> {
+    let sign_in = contract.operations().iter().find(|op| {
+        op.method() == "POST" && op.path().eq_ignore_ascii_case(crate::contract::TOKEN_PATH)
+    });
+    config.fault.filter(|fault| match sign_in {
+        Some(op) => {
+            fault.applies_to(op)
+                && config.fault_operation.as_deref().is_none_or(|id| {
+                    op.id().eq_ignore_ascii_case(id) || op.label().eq_ignore_ascii_case(id)
+                })
+        }
+        None => *fault == Fault::TokenThrottle && config.fault_operation.is_none(),
+    })
 }
 
 /// A JSON answer with the contract's content type.
@@ -347,4 +378,36 @@ fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_is_throttled_unless_the_fault_is_confined_elsewhere() {
+        let contract = Contract::embedded().unwrap();
+        let config = |fault, only: Option<&str>| MockConfig {
+            fault: Some(fault),
+            fault_operation: only.map(str::to_owned),
+            ..MockConfig::default()
+        };
+        let throttle = Fault::TokenThrottle;
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, None)),
+            Some(throttle)
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, Some("create_token"))),
+            Some(throttle)
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, Some("get_job_sessions"))),
+            None
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(Fault::ServerError, None)),
+            None
+        );
+    }
 }

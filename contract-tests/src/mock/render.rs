@@ -1,57 +1,101 @@
-//! Rendering: each job's sessions generated once and kept as compact JSON, and pages spliced
-//! together from them, so a page costs a copy, not a serialisation.
+//! Rendering: each collection's items generated once and kept as compact JSON, and pages and
+//! lists spliced together from them, so a page costs a copy, not a serialisation.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
-use super::{Fault, Job, MockState};
+use super::served::{Collection, Served};
+use super::{Fault, MockState};
+use crate::generate::BodyKind;
 
-/// Every session of a job as compact JSON, newest first.
+/// Every item of a collection as compact JSON, in collection order (sessions newest first).
 pub(super) type Rendered = Arc<Vec<Box<[u8]>>>;
 
-/// The job's rendered sessions, rendering them (off the async threads) on first use.
-pub(super) async fn rendered<'a>(state: &Arc<MockState>, job: &'a Job) -> &'a Rendered {
-    job.rendered
+/// The collection's rendered items, rendering them (off the async threads) on first use.
+pub(super) async fn rendered<'a>(
+    state: &Arc<MockState>,
+    op: &Served,
+    collection: &'a Collection,
+) -> &'a Rendered {
+    let index = state
+        .operations
+        .iter()
+        .position(|o| std::ptr::eq(o, op))
+        .unwrap_or_default();
+    collection
+        .rendered
         .get_or_init(|| {
             let state = Arc::clone(state);
-            let job_id = job.id.clone();
+            let parent = collection.parent.clone();
             async move {
-                tokio::task::spawn_blocking(move || Arc::new(sessions(&state, &job_id)))
-                    .await
-                    .unwrap_or_default()
+                tokio::task::spawn_blocking(move || {
+                    Arc::new(items(&state, &state.operations[index], &parent))
+                })
+                .await
+                .unwrap_or_default()
             }
         })
         .await
 }
 
-/// Generates and serialises every session of a job (the sessions a busy job will start
-/// included), on all cores.
-fn sessions(state: &MockState, job_id: &str) -> Vec<Box<[u8]>> {
-    let total = state.config.sessions_per_job + state.config.hidden_sessions();
-    state.rendered.fetch_add(total, Ordering::Relaxed);
+/// A collection under a parent the mock cannot know, rendered for one request and not kept.
+pub(super) async fn unkept(
+    state: &Arc<MockState>,
+    op: &Served,
+    parent: &str,
+) -> (Collection, Rendered) {
+    let collection = Collection::new(parent);
+    let rendered = self::rendered(state, op, &collection).await.clone();
+    (collection, rendered)
+}
+
+/// Generates and serialises every item of the collection of `op` under `parent` (the items a
+/// busy collection will gain included), on all cores: the mock's jobs for a collection of
+/// `Job`s, `sessions_per_job` items otherwise.
+fn items(state: &MockState, op: &Served, parent: &str) -> Vec<Box<[u8]>> {
+    let Some(generator) = &op.generator else {
+        return Vec::new();
+    };
+    let seed = state.config.seed;
+    if op.lists_jobs() {
+        return state
+            .job_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let job = generator.item_with_id(seed, parent, i as u64, id);
+                serde_json::to_vec(&job)
+                    .unwrap_or_default()
+                    .into_boxed_slice()
+            })
+            .collect();
+    }
+    let total = state.config.sessions_per_job + state.config.hidden_sessions(op.fault);
+    if generator.kind() == BodyKind::Page {
+        state.rendered.fetch_add(total, Ordering::Relaxed);
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8) as u64;
     let chunk = total.div_ceil(threads).max(1);
-    let fault = state.config.fault;
+    let fault = op.fault;
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let range = (t * chunk).min(total)..((t + 1) * chunk).min(total);
                 scope.spawn(move || {
                     let start = range.start;
-                    state
-                        .generator
-                        .sessions(state.config.seed, job_id, range)
+                    generator
+                        .sessions(seed, parent, range)
                         .into_iter()
                         .enumerate()
-                        .map(|(i, mut session)| {
+                        .map(|(i, mut item)| {
                             if let Some(fault) = fault {
-                                fault.damage(&mut session, start + i as u64);
+                                fault.damage(&mut item, start + i as u64);
                             }
-                            serde_json::to_vec(&session)
+                            serde_json::to_vec(&item)
                                 .unwrap_or_default()
                                 .into_boxed_slice()
                         })
@@ -66,17 +110,63 @@ fn sessions(state: &MockState, job_id: &str) -> Vec<Box<[u8]>> {
     })
 }
 
-/// The page at `offset`/`limit` of `sessions` (the job's collection as it stands): the envelope
-/// from the generator with the pre-rendered sessions spliced into its `results`.
+/// Item `index` of the collection of operation `holder` under `parent`, as generated before any
+/// fault damaged it: what a single-item operation serves for an id that collection holds.
+pub(super) fn item(state: &MockState, holder: usize, parent: &str, index: u64) -> Vec<u8> {
+    let op = &state.operations[holder];
+    let Some(generator) = &op.generator else {
+        return Vec::new();
+    };
+    let item = generator.session(state.config.seed, parent, index);
+    serde_json::to_vec(&item).unwrap_or_default()
+}
+
+/// The whole collection as a JSON array.
+pub(super) fn list(items: &[Box<[u8]>]) -> Vec<u8> {
+    let size: usize = items.iter().map(|s| s.len() + 1).sum();
+    let mut body = Vec::with_capacity(size + 2);
+    body.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.push(b']');
+    body
+}
+
+/// Where a broken `next` points: out of the collection (`/v5/JobSessions` for the sessions of
+/// a job, the seed's form): the first and last segments of the path, or one more segment when
+/// that is the path itself.
+fn elsewhere(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let outside = match segments.as_slice() {
+        [first, .., last] => format!("/{first}/{last}"),
+        _ => path.to_owned(),
+    };
+    if outside.eq_ignore_ascii_case(path) {
+        format!("{path}/elsewhere")
+    } else {
+        outside
+    }
+}
+
+/// The page at `offset`/`limit` of `items` (the collection as it stands): the envelope from the
+/// generator with the pre-rendered items spliced into its `results`.
 pub(super) fn page(
     state: &MockState,
-    job_id: &str,
-    sessions: &[Box<[u8]>],
+    op: &Served,
+    parent: &str,
+    items: &[Box<[u8]>],
     offset: u64,
     limit: u64,
 ) -> Vec<u8> {
-    let total = sessions.len() as u64;
-    let fault = state.config.fault;
+    let Some(generator) = &op.generator else {
+        return Vec::new();
+    };
+    let total = items.len() as u64;
+    let fault = op.fault;
     let start = if fault == Some(Fault::DuplicateIds) && offset > 0 {
         offset - 1
     } else {
@@ -86,11 +176,9 @@ pub(super) fn page(
     let end = start.saturating_add(limit).min(total);
     let count = (end - start) as usize;
     let seed = state.config.seed;
-    let mut envelope = state
-        .generator
-        .page_envelope(seed, job_id, offset, limit, total, count);
-    let base = state.generator.base_url().unwrap_or_default();
-    let collection = format!("{base}/v5/Jobs/{job_id}/JobSessions");
+    let mut envelope = generator.page_envelope(seed, parent, offset, limit, total, count);
+    let base = generator.base_url().unwrap_or_default();
+    let collection = format!("{base}{}", generator.collection_path(parent));
     if let Value::Object(page) = &mut envelope {
         let links = page.entry("_links").or_insert_with(|| json!({}));
         if let Value::Object(links) = links {
@@ -103,7 +191,8 @@ pub(super) fn page(
                 next.insert(
                     "href".to_owned(),
                     Value::String(format!(
-                        "{base}/v5/JobSessions?offset={}&limit={limit}",
+                        "{base}{}?offset={}&limit={limit}",
+                        elsewhere(&op.path),
                         offset + limit
                     )),
                 );
@@ -116,16 +205,28 @@ pub(super) fn page(
         return head;
     };
     let tail = head.split_off(at + EMPTY.len() - 1);
-    let chosen = &sessions[start as usize..end as usize];
+    let chosen = &items[start as usize..end as usize];
     let size: usize = chosen.iter().map(|s| s.len() + 1).sum();
     let mut body = Vec::with_capacity(head.len() + size + tail.len());
     body.extend_from_slice(&head);
-    for (i, session) in chosen.iter().enumerate() {
+    for (i, item) in chosen.iter().enumerate() {
         if i > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(session);
+        body.extend_from_slice(item);
     }
     body.extend_from_slice(&tail);
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_next_leaves_the_collection() {
+        assert_eq!(elsewhere("/v5/Jobs/{jobId}/JobSessions"), "/v5/JobSessions");
+        assert_eq!(elsewhere("/v5/Jobs"), "/v5/Jobs/elsewhere");
+        assert_eq!(elsewhere("/Jobs"), "/Jobs/elsewhere");
+    }
 }

@@ -111,7 +111,7 @@ fn throttled(quota: &TokenQuota, wait: Duration) -> Response {
 pub(super) fn token(state: &MockState, form: Option<HashMap<String, String>>) -> Response {
     let mut tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
     // Rate limiters answer before they look at the request.
-    if state.config.fault == Some(Fault::TokenThrottle)
+    if state.sign_in_fault == Some(Fault::TokenThrottle)
         && let Some(wait) = tokens.throttle(&state.config.token_quota, Instant::now())
     {
         return throttled(&state.config.token_quota, wait);
@@ -180,8 +180,13 @@ pub(super) fn token(state: &MockState, form: Option<HashMap<String, String>>) ->
     )
 }
 
-/// Checks the bearer token; `Err` is why it is refused (the 401's message).
-pub(super) fn authorize(state: &MockState, headers: &HeaderMap) -> Result<(), &'static str> {
+/// Checks the bearer token; `Err` is why it is refused (the 401's message). With `once_only`
+/// (an operation [`Fault::ExpiredToken`] strikes), a token works for one such request.
+pub(super) fn authorize(
+    state: &MockState,
+    headers: &HeaderMap,
+    once_only: bool,
+) -> Result<(), &'static str> {
     const DENIED: &str = "Authorization has been denied for this request.";
     let token = headers
         .get(header::AUTHORIZATION)
@@ -194,12 +199,14 @@ pub(super) fn authorize(state: &MockState, headers: &HeaderMap) -> Result<(), &'
         .ok_or(DENIED)?;
     let mut tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
     let entry = tokens.access.get_mut(token).ok_or(DENIED)?;
-    let once_only = state.config.fault == Some(Fault::ExpiredToken);
     if entry.expires <= Instant::now() || (once_only && entry.uses >= 1) {
         tokens.access.remove(token);
         return Err("The access token has expired.");
     }
-    entry.uses += 1;
+    // Only the requests the fault strikes use a token up.
+    if once_only {
+        entry.uses += 1;
+    }
     Ok(())
 }
 

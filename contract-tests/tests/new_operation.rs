@@ -1,0 +1,216 @@
+//! Issue 13's proof, the generator and mock half: a copy of the embedded document gains an
+//! operation it did not have, `GET /v5/JobSessions/{jobSessionId}` returning one `JobSession`
+//! (and its 404), and with no Rust edit the generator draws bodies for it that the verifier
+//! accepts, the mock serves it (a session id from a page, an unknown id), and the verifier
+//! judges a recorded response of it: a valid one passes, a broken one fails with rule `schema`
+//! at the exact pointer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use vbo_contract::generate::{BodyKind, Generator};
+use vbo_contract::mock::{MockConfig, MockServer, Tls};
+use vbo_contract::verify::ContentType;
+use vbo_contract::{Contract, Response, Rule, Verifier, contract};
+
+const OPERATION: &str = "get_job_session";
+
+/// The embedded document plus `GET /v5/JobSessions/{jobSessionId}`, in memory.
+fn contract() -> Contract {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    document["paths"]["/v5/JobSessions/{jobSessionId}"] = json!({
+        "get": {
+            "operationId": OPERATION,
+            "summary": "Get one session",
+            "parameters": [{
+                "name": "jobSessionId",
+                "in": "path",
+                "required": true,
+                "schema": { "type": "string", "format": "uuid" }
+            }],
+            "responses": {
+                "200": {
+                    "description": "The session.",
+                    "content": {
+                        "application/json; charset=utf-8": {
+                            "schema": { "$ref": "#/components/schemas/JobSession" }
+                        }
+                    }
+                },
+                "404": { "$ref": "#/components/responses/Error" }
+            }
+        }
+    });
+    Contract::from_document(document, "embedded + get_job_session").unwrap()
+}
+
+fn verify(contract: &Contract, status: u16, body: &[u8], url: &str) -> Vec<vbo_contract::Finding> {
+    let response = Response {
+        status,
+        content_type: ContentType::Value("application/json; charset=utf-8"),
+        body,
+        location: None,
+    };
+    Verifier::new(contract)
+        .verify(&response, &contract.request("GET", url))
+        .findings
+}
+
+#[test]
+fn the_new_operation_is_routed_and_its_bodies_are_generated_and_accepted() {
+    let contract = contract();
+    let url = "https://127.0.0.1:4443/v5/jobsessions/6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let request = contract.request("GET", url);
+    assert_eq!(request.operation.as_deref(), Some(OPERATION));
+    let operation = contract.operation(OPERATION).unwrap();
+    let generator = Generator::for_operation(operation).unwrap();
+    assert_eq!(generator.kind(), BodyKind::Single);
+    // Seeded: the same body for the same seed, and it passes.
+    assert_eq!(generator.body(5), generator.body(5));
+    for seed in 0..50 {
+        let generated = generator.body(seed);
+        let id = generated.params["jobSessionId"].clone();
+        assert_eq!(generated.body["id"], json!(id), "the id echoes the path");
+        let findings = Verifier::new(&contract)
+            .verify(&Response::body(&generated.bytes()), &generated.request())
+            .findings;
+        assert!(findings.is_empty(), "seed {seed}: {findings:?}");
+    }
+    // Its 404 body, from the error schema alone.
+    let not_found = Generator::for_response(operation, 404).unwrap();
+    let body = not_found.body(1);
+    assert!(body.body["message"].is_string(), "{}", body.body);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_generated_body_of_the_new_operation_verifies(
+        generated in Generator::for_operation(contract().operation(OPERATION).unwrap())
+            .unwrap()
+            .body_strategy()
+    ) {
+        let contract = contract();
+        let findings = Verifier::new(&contract)
+            .verify(&Response::body(&generated.bytes()), &generated.request())
+            .findings;
+        prop_assert!(findings.is_empty(), "{:?} in {}", findings, generated.body);
+        prop_assert_eq!(generated.operation.as_str(), OPERATION);
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+async fn get(url: &str, token: &str) -> (u16, Vec<u8>) {
+    let response = client().get(url).bearer_auth(token).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_served() {
+    let contract = Arc::new(contract());
+    let config = MockConfig {
+        jobs: 2,
+        sessions_per_job: 40,
+        seed: 11,
+        contract: Some(Arc::clone(&contract)),
+        ..MockConfig::default()
+    };
+    let server = MockServer::start(config, Tls::None).await.unwrap();
+    let base = server.base_url().to_owned();
+    let token: Value = client()
+        .post(format!("{base}/v5/Token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "vbo-admin"),
+            ("password", "mock-password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let job = &server.job_ids()[1];
+    let (status, page) = get(
+        &format!("{base}/v5/Jobs/{job}/JobSessions?offset=10&limit=5"),
+        token,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page: Value = serde_json::from_slice(&page).unwrap();
+    let session = &page["results"][3];
+    let id = session["id"].as_str().unwrap();
+
+    // A session id taken from a page: 200, that very session, conforming.
+    let url = format!("{base}/v5/JobSessions/{id}");
+    let (status, body) = get(&url, token).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let served: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(&served, session);
+    assert!(verify(&contract, 200, &body, &url).is_empty());
+    // Ids are compared without regard to case (D15), and the route too.
+    let upper = format!("{base}/V5/JOBSESSIONS/{}", id.to_ascii_uppercase());
+    assert_eq!(get(&upper, token).await.0, 200);
+    // No token, no session.
+    let anonymous = client().get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // An id the mock never generated: 404 with the documented error body.
+    let unknown = format!("{base}/v5/JobSessions/00000000-0000-4000-8000-000000000000");
+    let (status, body) = get(&unknown, token).await;
+    assert_eq!(status, 404);
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("00000000-0000-4000-8000-000000000000")
+    );
+    let findings = verify(&contract, 404, &body, &unknown);
+    assert!(
+        findings.iter().all(|f| f.rule == Rule::Status),
+        "the 404 body conforms to its schema: {findings:?}"
+    );
+
+    // The recorded response, broken: the verifier fails it with rule `schema` at the pointer.
+    let mut exploded = served.clone();
+    exploded["status"] = json!("Exploded");
+    let findings = verify(
+        &contract,
+        200,
+        &serde_json::to_vec(&exploded).unwrap(),
+        &url,
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::Schema && f.pointer == "/status"),
+        "{findings:?}"
+    );
+    let mut anonymous_session = served.clone();
+    anonymous_session.as_object_mut().unwrap().remove("id");
+    let findings = verify(
+        &contract,
+        200,
+        &serde_json::to_vec(&anonymous_session).unwrap(),
+        &url,
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::Schema && f.pointer.is_empty() && f.message.contains("id")),
+        "{findings:?}"
+    );
+    server.shutdown().await.unwrap();
+}
