@@ -21,6 +21,8 @@ pub const DOCUMENT_PATH: &str = "openapi/vbo-v5.yaml";
 pub const EXPORTED_SCHEMA_PATH: &str = "openapi/jobsessions.schema.json";
 /// The path template of the operation this project is about.
 pub const SESSIONS_PATH: &str = "/v5/Jobs/{jobId}/JobSessions";
+/// The `operationId` of the job-sessions operation.
+pub const SESSIONS_OPERATION_ID: &str = "get_job_sessions";
 /// The path template of the sign-in operation.
 pub const TOKEN_PATH: &str = "/v5/Token";
 

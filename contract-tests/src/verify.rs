@@ -208,8 +208,8 @@ impl<'c> Verifier<'c> {
                     verdict.sessions = facts.count();
                     verdict.facts = Some(facts);
                 }
-                Some(Body::List { .. }) => verdict.sessions = value.as_array().map_or(0, Vec::len),
-                Some(Body::Single { .. }) | None => {}
+                // A list (the jobs) holds no sessions; its items are not counted as such.
+                Some(Body::List { .. } | Body::Single { .. }) | None => {}
             }
         }
         verdict

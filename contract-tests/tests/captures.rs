@@ -366,7 +366,13 @@ fn the_request_of_a_capture_is_used_and_its_headers_never_kept() {
     let request = capture.exchange.request.as_ref().unwrap();
     assert_eq!(request.method, "GET");
     assert!(request.target.ends_with("/JobSessions?offset=0&limit=30"));
-    assert_eq!(capture.exchange.request_in(&Contract::embedded().unwrap()).limit, Some(30));
+    assert_eq!(
+        capture
+            .exchange
+            .request_in(&Contract::embedded().unwrap())
+            .limit,
+        Some(30)
+    );
     assert_eq!(capture.exchange.status, 200);
     assert!(
         capture.exchange.body.ends_with(b"}"),
@@ -377,7 +383,13 @@ fn the_request_of_a_capture_is_used_and_its_headers_never_kept() {
     // A redirect followed with -L: the last response answers the redirect's target.
     let bytes = std::fs::read(fixture("captures/curl-i-continue-and-redirect.txt")).unwrap();
     let capture = http_file::read(&bytes).unwrap();
-    assert_eq!(capture.exchange.request_in(&Contract::embedded().unwrap()).offset, Some(0));
+    assert_eq!(
+        capture
+            .exchange
+            .request_in(&Contract::embedded().unwrap())
+            .offset,
+        Some(0)
+    );
     assert_eq!(
         capture.exchange.content_type(),
         Some("application/json; charset=utf-8")

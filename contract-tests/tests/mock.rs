@@ -629,7 +629,7 @@ async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
     // A fault confined to an operation the contract does not have is refused.
     let refused = MockServer::start(
         MockConfig {
-            fault_operation: Some("get_jobs".to_owned()),
+            fault_operation: Some("get_widgets".to_owned()),
             ..config(Some(Fault::ServerError))
         },
         Tls::None,
@@ -637,7 +637,7 @@ async fn a_fault_confined_to_one_operation_leaves_the_others_alone() {
     .await;
     assert!(matches!(
         refused,
-        Err(vbo_contract::mock::MockError::UnknownOperation(id)) if id == "get_jobs"
+        Err(vbo_contract::mock::MockError::UnknownOperation(id)) if id == "get_widgets"
     ));
 }
 

@@ -304,6 +304,11 @@ async fn run_mock(args: &Args) -> u8 {
         jobs: args.mock_jobs,
         sessions_per_job: args.mock_sessions,
         fault: args.mock_fault,
+        // The fault breaks the sessions, as each fault's rule describes; the job list the
+        // walk starts from stays healthy.
+        fault_operation: args
+            .mock_fault
+            .map(|_| vbo_contract::contract::SESSIONS_OPERATION_ID.to_owned()),
         ..MockConfig::default()
     };
     let credentials = Credentials::Password {
@@ -333,9 +338,9 @@ async fn run_mock(args: &Args) -> u8 {
         if mock.job_ids().len() == 1 { "" } else { "s" },
         args.mock_sessions
     );
-    let jobs = mock.job_ids().to_vec();
+    // No job ids: the walk finds them through `GET /v5/Jobs`, as it does on a real server.
     let ca = mock.ca_pem().map(str::to_owned);
-    let code = run_live(args, mock.base_url(), &jobs, credentials, ca.as_deref()).await;
+    let code = run_live(args, mock.base_url(), &[], credentials, ca.as_deref()).await;
     if let Err(e) = mock.shutdown().await {
         eprintln!("warning: the mock did not stop cleanly: {e}");
     }
