@@ -658,3 +658,119 @@ fn absorbed_faults_are_reported_as_transient_and_fail_only_when_denied() {
         assert_eq!(code(&denied), 1, "{fault}: --deny-transient fails the run");
     }
 }
+
+/// A mock on loopback over plain HTTP with `jobs` jobs of `sessions` sessions each.
+fn running_mock(
+    runtime: &tokio::runtime::Runtime,
+    jobs: usize,
+    sessions: u64,
+) -> vbo_contract::mock::MockServer {
+    runtime
+        .block_on(vbo_contract::mock::MockServer::start(
+            vbo_contract::mock::MockConfig {
+                jobs,
+                sessions_per_job: sessions,
+                ..Default::default()
+            },
+            vbo_contract::mock::Tls::None,
+        ))
+        .unwrap()
+}
+
+#[test]
+fn verify_server_with_only_a_url_and_credentials_walks_every_job() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = running_mock(&runtime, 3, 25);
+    let config = vbo_contract::mock::MockConfig::default();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "verify",
+            "--quiet",
+            "--server",
+            mock.base_url(),
+            "--page-size",
+            "10",
+            "--format",
+            "json",
+        ])
+        .env("VBO_USERNAME", &config.user)
+        .env("VBO_PASSWORD", &config.password)
+        .env_remove("VBO_JOBS")
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["sessions"], 75, "{report:#}");
+    // The job list first, then three pages of each job, every job walked.
+    let sources: Vec<String> = report["pages_detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["source"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sources.len(), 1 + 3 * 3, "{sources:#?}");
+    assert!(sources[0].ends_with("/v5/Jobs"), "{sources:#?}");
+    for job in mock.job_ids() {
+        assert_eq!(
+            sources.iter().filter(|s| s.contains(job.as_str())).count(),
+            3,
+            "job {job}: {sources:#?}"
+        );
+    }
+    runtime.block_on(mock.shutdown()).unwrap();
+}
+
+#[test]
+fn record_with_no_job_records_the_job_list_and_every_job() {
+    let dir = std::env::temp_dir().join(format!("xtask-record-all-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = running_mock(&runtime, 2, 15);
+    let config = vbo_contract::mock::MockConfig::default();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "record",
+            "--server",
+            mock.base_url(),
+            "--page-size",
+            "10",
+            "--out",
+        ])
+        .arg(&dir)
+        .env("VBO_USERNAME", &config.user)
+        .env("VBO_PASSWORD", &config.password)
+        .env_remove("VBO_JOBS")
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut dirs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    let mut expected: Vec<String> = mock.job_ids().iter().map(|j| format!("{j}.walk")).collect();
+    expected.push("v5-Jobs.walk".to_owned());
+    expected.sort();
+    assert_eq!(dirs, expected);
+    // Offline, each capture is routed by its request line: the job list as a list, the
+    // sessions as pages.
+    let verified = xtask(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(code(&verified), 0, "{}", stdout(&verified));
+    assert!(
+        stdout(&verified).contains("5 pages, 30 sessions"),
+        "{}",
+        stdout(&verified)
+    );
+    runtime.block_on(mock.shutdown()).unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}

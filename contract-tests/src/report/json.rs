@@ -38,6 +38,9 @@ pub fn render(report: &Report) -> String {
                 if let Some(location) = &f.schema_location {
                     map.insert("schema_location".into(), json!(location));
                 }
+                if let Some(operation) = &f.operation {
+                    map.insert("operation".into(), json!(operation));
+                }
                 if let Some(p) = f.position {
                     let line = entry.source.line.unwrap_or(p.line);
                     map.insert("line".into(), json!(line));
