@@ -321,6 +321,7 @@ fn build_operation(
         body,
         schemas,
         validators,
+        fast: Default::default(),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod capture;
 pub mod contract;
 pub mod decisions;
+mod fast;
 pub mod finding;
 pub mod generate;
 pub mod lint;
