@@ -121,7 +121,10 @@ fn encoded(pages: &[GeneratedPage]) -> Vec<(Vec<u8>, Request)> {
 fn perturb(page: &mut GeneratedPage, request: &mut Request, kind: u8, pick: u64) -> Vec<u8> {
     let count = page.body["results"].as_array().map_or(0, Vec::len);
     let at = (pick as usize) % count.max(1);
-    let session = |page: &mut GeneratedPage| page.body.pointer_mut(&format!("/results/{at}"));
+    let here = format!("/results/{at}");
+    fn session<'p>(page: &'p mut GeneratedPage, here: &str) -> Option<&'p mut Value> {
+        page.body.pointer_mut(here)
+    }
     match kind {
         // echo-mismatch, job-link-mismatch, no request at all.
         0 => request.offset = request.offset.map(|o| o + 1 + pick % 3),
@@ -130,14 +133,14 @@ fn perturb(page: &mut GeneratedPage, request: &mut Request, kind: u8, pick: u64)
         3 => *request = Request::default(),
         // end-before-creation, end-while-running.
         4 => {
-            if let Some(Value::Object(s)) = session(page) {
+            if let Some(Value::Object(s)) = session(page, &here) {
                 let created = s.get("creationTime").cloned();
                 s.insert("creationTime".into(), s.get("endTime").cloned().unwrap_or(Value::Null));
                 s.insert("endTime".into(), created.unwrap_or(Value::Null));
             }
         }
         5 => {
-            if let Some(Value::Object(s)) = session(page) {
+            if let Some(Value::Object(s)) = session(page, &here) {
                 let status = if pick & 1 == 0 { "Running" } else { "Queued" };
                 s.insert("status".into(), status.into());
                 s.entry("endTime").or_insert("2020-12-13T22:02:17Z".into());
@@ -176,7 +179,7 @@ fn perturb(page: &mut GeneratedPage, request: &mut Request, kind: u8, pick: u64)
         }
         // Unknown members, nulls where they are allowed, a null next link.
         11 => {
-            if let Some(Value::Object(s)) = session(page) {
+            if let Some(Value::Object(s)) = session(page, &here) {
                 s.insert("extra".into(), serde_json::json!({"a": [1, "b", null]}));
                 s.insert("endTime".into(), Value::Null);
                 s.insert("status".into(), "Failed".into());
@@ -343,16 +346,18 @@ fn every_fixture_gets_the_same_findings_on_either_path() {
             if path.extension().is_some_and(|e| e == "json") {
                 let bytes = std::fs::read(&path).unwrap();
                 let quick = verifier(true).fast_verdict(&Response::body(&bytes), &Request::default());
-                if quick.is_some() {
+                if let Some(quick) = quick {
+                    let full = verifier(false).verify(&Response::body(&bytes), &Request::default());
+                    assert_eq!(said(quick), said(full), "{path:?}");
                     vouched.push(path.file_name().unwrap().to_string_lossy().into_owned());
                 }
             }
         }
     }
-    // The fast path must vouch for the plain valid pages (the numeric-string one is a warning
-    // the full path words, the others hold something a rule or the schema objects to).
+    // The fast path must vouch for the plain valid pages. Not for the numeric-string one (a
+    // tolerated schema failure, worded as a warning) nor the seed's example (its next link
+    // leaves the job's collection, a warning).
     for name in [
-        "seed-example.json",
         "counts-past-2-pow-31.json",
         "empty-last-page.json",
         "every-status-and-bottleneck-spelling.json",
@@ -363,5 +368,5 @@ fn every_fixture_gets_the_same_findings_on_either_path() {
     ] {
         assert!(vouched.iter().any(|v| v == name), "{name} not vouched for: {vouched:?}");
     }
-    assert!(!vouched.iter().any(|v| v.starts_with("numeric-string")));
+    assert!(!vouched.iter().any(|v| v.starts_with("numeric-string") || v.starts_with("seed")));
 }
