@@ -80,6 +80,10 @@ impl Verdict {
     }
 }
 
+/// The environment variable that turns the fast path off when set to `off` (for measuring it
+/// against the full path, or ruling it out when a verdict looks wrong).
+pub const FAST_PATH_SWITCH: &str = "VBO_CONTRACT_FAST_PATH";
+
 /// Options that change how findings are worded, never whether they are found.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -101,13 +105,14 @@ impl<'c> Verifier<'c> {
         Self {
             contract,
             options: Options::default(),
-            fast_path: true,
+            fast_path: std::env::var_os(FAST_PATH_SWITCH).is_none_or(|v| v != "off"),
         }
     }
 
-    /// The same verifier with the fast path for valid 200 responses on (the default) or off.
-    /// Either way the verdicts are the same (`tests/fast_path.rs` checks it); off, every body
-    /// is parsed into a tree, validated and walked by the rules (the full path).
+    /// The same verifier with the fast path for valid 200 responses on (the default, unless
+    /// the environment sets [`FAST_PATH_SWITCH`] to `off`) or off. Either way the verdicts are
+    /// the same (`tests/fast_path.rs` checks it); off, every body is parsed into a tree,
+    /// validated and walked by the rules (the full path).
     pub fn with_fast_path(mut self, on: bool) -> Self {
         self.fast_path = on;
         self
