@@ -66,9 +66,9 @@ pub(crate) fn is_date_time(text: &str) -> bool {
         return false;
     }
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range]
-            .iter()
-            .try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
     let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
         num(0..4),
@@ -115,14 +115,73 @@ pub(crate) fn is_date_time(text: &str) -> bool {
 
 /// A link in one of the plain shapes servers send: `scheme://host[:port]` followed by a path
 /// and query, or a path (absolute or relative, its first segment without `:`) and query; made
-/// only of unreserved characters, sub-delimiters, `:`, `@`, `/` and `?`. Anything else
-/// (fragments, percent escapes, user info, IP literals, empty strings) goes to the exact
-/// validator.
+/// only of unreserved characters, sub-delimiters, `:`, `@`, `/` and `?`, with no empty path
+/// segment. Anything else (fragments, percent escapes, user info, IP literals, empty strings)
+/// goes to the exact validator.
 pub(crate) fn is_plain_uri_reference(text: &str) -> bool {
-    let plain = |c: u8| {
-        c.is_ascii_alphanumeric()
+    let b = text.as_bytes();
+    if b.is_empty() || !b.iter().all(|&c| PLAIN[usize::from(c)]) || b.starts_with(b"//") {
+        return false;
+    }
+    let rest = match b.windows(3).position(|w| w == b"://") {
+        Some(at) => {
+            let (scheme, after) = (&b[..at], &b[at + 3..]);
+            let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                && scheme
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+            let end = after
+                .iter()
+                .position(|c| matches!(c, b'/' | b'?'))
+                .unwrap_or(after.len());
+            let authority = &after[..end];
+            let colon = authority.iter().position(|&c| c == b':');
+            let (host, port) = match colon {
+                Some(i) => (&authority[..i], Some(&authority[i + 1..])),
+                None => (authority, None),
+            };
+            let host_ok = !host.is_empty()
+                && host
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.'));
+            let port_ok = port.is_none_or(|p| {
+                (1..=5).contains(&p.len())
+                    && p.iter().all(u8::is_ascii_digit)
+                    && p.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 65535
+            });
+            if !scheme_ok || !host_ok || !port_ok {
+                return false;
+            }
+            &after[end..]
+        }
+        None => {
+            // A relative reference's first segment must not hold `:` (it would read as a
+            // scheme).
+            let first = b
+                .iter()
+                .position(|c| matches!(c, b'/' | b'?'))
+                .unwrap_or(b.len());
+            if b[..first].contains(&b':') {
+                return false;
+            }
+            b
+        }
+    };
+    // Empty path segments are legal but rare: left to the exact validator.
+    let path = &rest[..rest.iter().position(|&c| c == b'?').unwrap_or(rest.len())];
+    !path.windows(2).any(|w| w == b"//")
+}
+
+/// The bytes [`is_plain_uri_reference`] takes anywhere: unreserved, sub-delimiters, `:`, `@`,
+/// `/` and `?`.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
             || matches!(
-                c,
+                b,
                 b'-' | b'.'
                     | b'_'
                     | b'~'
@@ -141,46 +200,8 @@ pub(crate) fn is_plain_uri_reference(text: &str) -> bool {
                     | b'@'
                     | b'/'
                     | b'?'
-            )
-    };
-    if text.is_empty() || !text.bytes().all(plain) || text.starts_with("//") {
-        return false;
+            );
+        c += 1;
     }
-    let rest = match text.split_once("://") {
-        Some((scheme, rest)) => {
-            let scheme_ok = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-                && scheme
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
-            if !scheme_ok {
-                return false;
-            }
-            let end = rest.find(['/', '?']).unwrap_or(rest.len());
-            let (authority, after) = rest.split_at(end);
-            let (host, port) = authority.split_once(':').unwrap_or((authority, "80"));
-            let host_ok = !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.'));
-            let port_ok = (1..=5).contains(&port.len())
-                && port.bytes().all(|c| c.is_ascii_digit())
-                && port.parse::<u32>().is_ok_and(|p| p <= 65535);
-            if !host_ok || !port_ok {
-                return false;
-            }
-            after
-        }
-        None => {
-            // A relative reference's first segment must not hold `:` (it would read as a
-            // scheme).
-            let first = text.split(['/', '?']).next().unwrap_or_default();
-            if first.contains(':') {
-                return false;
-            }
-            text
-        }
-    };
-    // Empty path segments are legal but rare: left to the exact validator.
-    let path = rest.split('?').next().unwrap_or_default();
-    !path.contains("//")
-}
+    table
+};

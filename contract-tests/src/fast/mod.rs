@@ -41,7 +41,12 @@ impl FastPath {
 
     /// The verdict on a 200 `body` answering `request`, when the fast path can vouch that it
     /// breaks neither the schema nor a single-response rule; `None` otherwise.
-    pub(crate) fn verdict(&self, operation: &Operation, request: &Request, body: &[u8]) -> Option<Verdict> {
+    pub(crate) fn verdict(
+        &self,
+        operation: &Operation,
+        request: &Request,
+        body: &[u8],
+    ) -> Option<Verdict> {
         let judge = |item: &Item| item_is_clean(item, request);
         let gathered = visit::gather(&self.plan, self.root, body, &judge)?;
         match self.root {
@@ -114,11 +119,7 @@ fn item_is_clean(item: &Item, request: &Request) -> bool {
             return false;
         }
     }
-    let names = |href: &str, name: &str| {
-        rules::path_segments(href)
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(name))
-    };
+    let names = |href: &str, name: &str| path_segments(href).any(|s| s.eq_ignore_ascii_case(name));
     if let Some(id) = &item.id
         && item.has_self
         && !names(&item.self_href, id)
@@ -132,6 +133,20 @@ fn item_is_clean(item: &Item, request: &Request) -> bool {
         return false;
     }
     true
+}
+
+/// The path segments of an absolute or relative URL, as [`rules::path_segments`] lists them,
+/// without collecting them.
+fn path_segments(href: &str) -> impl Iterator<Item = &str> {
+    let without_scheme = match href.find("://") {
+        Some(i) => {
+            let rest = &href[i + 3..];
+            rest.find('/').map_or("", |j| &rest[j..])
+        }
+        None => href,
+    };
+    let path = without_scheme.split(['?', '#']).next().unwrap_or_default();
+    path.split('/').filter(|s| !s.is_empty())
 }
 
 /// Whether two ids are the same without regard to ASCII case (D15).

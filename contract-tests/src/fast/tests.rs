@@ -21,8 +21,16 @@ fn full(schema: &Value, body: &str) -> bool {
 
 /// Asserts both paths agree on `body` and that the verdict is `valid`.
 fn agree(schema: &Value, body: &str, valid: bool) {
-    assert_eq!(full(schema, body), valid, "jsonschema on {body} against {schema}");
-    assert_eq!(fast(schema, body), valid, "fast path on {body} against {schema}");
+    assert_eq!(
+        full(schema, body),
+        valid,
+        "jsonschema on {body} against {schema}"
+    );
+    assert_eq!(
+        fast(schema, body),
+        valid,
+        "fast path on {body} against {schema}"
+    );
 }
 
 fn string(text: &str) -> String {
@@ -285,9 +293,19 @@ mod quick_checks {
         assert!(is_plain_uri_reference(
             "https://abc.tech.local:4443/v5/jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5"
         ));
-        assert!(is_plain_uri_reference("/v6/Jobs/x/JobSessions?offset=30&limit=30"));
+        assert!(is_plain_uri_reference(
+            "/v6/Jobs/x/JobSessions?offset=30&limit=30"
+        ));
         // Leap seconds are left to the validator, which knows when they happen.
         assert!(!is_date_time("2016-12-31T23:59:60Z"));
         assert!(!is_plain_uri_reference("http://[::1]/x"));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn path_segments_are_the_rules_own(href in "(https?://[a-z.:0-9]{0,8})?[/a-zA-Z?#:.]{0,16}") {
+        let mine: Vec<&str> = super::path_segments(&href).collect();
+        proptest::prop_assert_eq!(mine, crate::rules::path_segments(&href));
     }
 }

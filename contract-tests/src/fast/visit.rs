@@ -58,22 +58,32 @@ pub(crate) enum Ctx {
 impl Ctx {
     /// The place of member `key` of an object at `self`.
     fn member(self, key: &str) -> Ctx {
-        match (self, key) {
-            (Ctx::Page, "offset") => Ctx::Offset,
-            (Ctx::Page, "limit") => Ctx::Limit,
-            (Ctx::Page, "results") => Ctx::Results,
-            (Ctx::Page, "_links") => Ctx::PageLinks,
-            (Ctx::PageLinks, "next") => Ctx::Next,
-            (Ctx::Next, "href") => Ctx::NextHref,
-            (Ctx::Item, "id") => Ctx::Id,
-            (Ctx::Item, "creationTime") => Ctx::Created,
-            (Ctx::Item, "endTime") => Ctx::End,
-            (Ctx::Item, "status") => Ctx::Status,
-            (Ctx::Item, "_links") => Ctx::ItemLinks,
-            (Ctx::ItemLinks, "self") => Ctx::SelfLink,
-            (Ctx::ItemLinks, "job") => Ctx::JobLink,
-            (Ctx::SelfLink, "href") => Ctx::SelfHref,
-            (Ctx::JobLink, "href") => Ctx::JobHref,
+        // The place first: most members sit where no rule looks, and need no comparison.
+        match self {
+            Ctx::Page => match key {
+                "offset" => Ctx::Offset,
+                "limit" => Ctx::Limit,
+                "results" => Ctx::Results,
+                "_links" => Ctx::PageLinks,
+                _ => Ctx::Other,
+            },
+            Ctx::PageLinks if key == "next" => Ctx::Next,
+            Ctx::Next if key == "href" => Ctx::NextHref,
+            Ctx::Item => match key {
+                "id" => Ctx::Id,
+                "creationTime" => Ctx::Created,
+                "endTime" => Ctx::End,
+                "status" => Ctx::Status,
+                "_links" => Ctx::ItemLinks,
+                _ => Ctx::Other,
+            },
+            Ctx::ItemLinks => match key {
+                "self" => Ctx::SelfLink,
+                "job" => Ctx::JobLink,
+                _ => Ctx::Other,
+            },
+            Ctx::SelfLink if key == "href" => Ctx::SelfHref,
+            Ctx::JobLink if key == "href" => Ctx::JobHref,
             _ => Ctx::Other,
         }
     }
