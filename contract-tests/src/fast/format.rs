@@ -115,93 +115,84 @@ pub(crate) fn is_date_time(text: &str) -> bool {
 
 /// A link in one of the plain shapes servers send: `scheme://host[:port]` followed by a path
 /// and query, or a path (absolute or relative, its first segment without `:`) and query; made
-/// only of unreserved characters, sub-delimiters, `:`, `@`, `/` and `?`, with no empty path
-/// segment. Anything else (fragments, percent escapes, user info, IP literals, empty strings)
-/// goes to the exact validator.
+/// only of unreserved characters, sub-delimiters, `:`, `@`, `/` and `?`, with no `//` past
+/// the scheme's. Anything else (fragments, percent escapes, user info, IP literals, empty
+/// strings, empty path segments) goes to the exact validator. One pass over the bytes.
 pub(crate) fn is_plain_uri_reference(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.is_empty() || !b.iter().all(|&c| PLAIN[usize::from(c)]) || b.starts_with(b"//") {
-        return false;
+    let scheme = b
+        .iter()
+        .position(|&c| !SCHEME[usize::from(c)])
+        .unwrap_or(b.len());
+    let mut i = 0;
+    // In the first segment of a relative reference, where `:` would read as a scheme.
+    let mut first_segment = false;
+    if scheme > 0 && b[0].is_ascii_alphabetic() && b[scheme..].starts_with(b"://") {
+        i = scheme + 3;
+        let host = i;
+        while i < b.len() && HOST[usize::from(b[i])] {
+            i += 1;
+        }
+        if i == host {
+            return false;
+        }
+        if b.get(i) == Some(&b':') {
+            i += 1;
+            let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let port = b[i..i + digits.min(6)]
+                .iter()
+                .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+            if !(1..=5).contains(&digits) || port > 65535 {
+                return false;
+            }
+            i += digits;
+        }
+        if i < b.len() && !matches!(b[i], b'/' | b'?') {
+            return false;
+        }
+    } else {
+        if b.is_empty() {
+            return false;
+        }
+        first_segment = true;
     }
-    let rest = match b.windows(3).position(|w| w == b"://") {
-        Some(at) => {
-            let (scheme, after) = (&b[..at], &b[at + 3..]);
-            let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-                && scheme
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
-            let end = after
-                .iter()
-                .position(|c| matches!(c, b'/' | b'?'))
-                .unwrap_or(after.len());
-            let authority = &after[..end];
-            let colon = authority.iter().position(|&c| c == b':');
-            let (host, port) = match colon {
-                Some(i) => (&authority[..i], Some(&authority[i + 1..])),
-                None => (authority, None),
-            };
-            let host_ok = !host.is_empty()
-                && host
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.'));
-            let port_ok = port.is_none_or(|p| {
-                (1..=5).contains(&p.len())
-                    && p.iter().all(u8::is_ascii_digit)
-                    && p.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 65535
-            });
-            if !scheme_ok || !host_ok || !port_ok {
-                return false;
-            }
-            &after[end..]
+    let mut previous = 0u8;
+    for &c in &b[i..] {
+        if !PLAIN[usize::from(c)] || (c == b'/' && previous == b'/') {
+            return false;
         }
-        None => {
-            // A relative reference's first segment must not hold `:` (it would read as a
-            // scheme).
-            let first = b
-                .iter()
-                .position(|c| matches!(c, b'/' | b'?'))
-                .unwrap_or(b.len());
-            if b[..first].contains(&b':') {
-                return false;
-            }
-            b
+        match c {
+            b'/' | b'?' => first_segment = false,
+            b':' if first_segment => return false,
+            _ => {}
         }
-    };
-    // Empty path segments are legal but rare: left to the exact validator.
-    let path = &rest[..rest.iter().position(|&c| c == b'?').unwrap_or(rest.len())];
-    !path.windows(2).any(|w| w == b"//")
+        previous = c;
+    }
+    true
 }
 
 /// The bytes [`is_plain_uri_reference`] takes anywhere: unreserved, sub-delimiters, `:`, `@`,
 /// `/` and `?`.
-const PLAIN: [bool; 256] = {
+const PLAIN: [bool; 256] = table(b"-._~!$&'()*+,;=:@/?");
+
+/// The bytes of a scheme after its first letter.
+const SCHEME: [bool; 256] = table(b"+-.");
+
+/// The bytes of a plain host name.
+const HOST: [bool; 256] = table(b"-.");
+
+/// A byte table of the ASCII letters and digits and `extra`.
+const fn table(extra: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut c = 0;
     while c < 256 {
-        let b = c as u8;
-        table[c] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-                    | b'/'
-                    | b'?'
-            );
+        table[c] = (c as u8).is_ascii_alphanumeric();
         c += 1;
     }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
     table
-};
+}
