@@ -463,12 +463,12 @@ impl<'s> Compiler<'s> {
                 Node::Check(check) if check.types != ALL_TYPES => check.types,
                 _ => return unsupported("a union branch without an explicit `type`"),
             };
-            for kind in 0..6 {
+            for (kind, slot) in table.iter_mut().enumerate() {
                 if types & (1 << kind) != 0 {
-                    if table[kind].is_some() {
+                    if slot.is_some() {
                         return unsupported("union branches whose types overlap");
                     }
-                    table[kind] = Some(id);
+                    *slot = Some(id);
                 }
             }
         }
