@@ -323,6 +323,7 @@ fn build_operation(
         body,
         schemas,
         validators,
+        fast: Default::default(),
     })
 }
 

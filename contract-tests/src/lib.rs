@@ -16,6 +16,7 @@ pub mod capture;
 pub mod contract;
 pub mod decisions;
 pub mod exchange;
+mod fast;
 pub mod finding;
 pub mod generate;
 pub mod har;

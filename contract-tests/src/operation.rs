@@ -74,6 +74,9 @@ pub struct Operation {
     pub(crate) body: Option<Body>,
     pub(crate) schemas: BTreeMap<String, Value>,
     pub(crate) validators: BTreeMap<String, Validator>,
+    /// The fast path of the 200 response, compiled on first use (`None` when the schema has
+    /// something its plan does not support).
+    pub(crate) fast: std::sync::OnceLock<Option<crate::fast::FastPath>>,
 }
 
 impl std::fmt::Debug for Operation {
@@ -138,6 +141,13 @@ impl Operation {
         status_keys(status)
             .iter()
             .find_map(|key| self.validators.get(key))
+    }
+
+    /// The fast path of the 200 response, if its schema compiles into a plan.
+    pub(crate) fn fast_path(&self) -> Option<&crate::fast::FastPath> {
+        self.fast
+            .get_or_init(|| crate::fast::FastPath::of(self))
+            .as_ref()
     }
 
     /// Whether the document declares `status` for this operation.

@@ -208,6 +208,7 @@ fn sessions_operation_stand_in() -> Operation {
         })),
         schemas: Default::default(),
         validators: Default::default(),
+        fast: Default::default(),
     }
 }
 
@@ -319,7 +320,7 @@ fn next_link(page: &Value, operation: &Operation, request: &Request, out: &mut V
 /// Whether `href` (absolute or relative) addresses the collection of `operation` that the
 /// request asked for: its path template, with any API version segment (`/v6/...` for
 /// `/v5/...`), and the request's path parameters where they are known.
-fn stays_in(href: &str, operation: &Operation, request: &Request) -> bool {
+pub(crate) fn stays_in(href: &str, operation: &Operation, request: &Request) -> bool {
     let segments = path_segments(href);
     let template: Vec<&str> = operation
         .path()
@@ -353,7 +354,7 @@ pub fn stays_in_collection(href: &str, job_id: Option<&str>) -> bool {
 }
 
 /// The path segments of an absolute or relative URL, without query or fragment.
-fn path_segments(href: &str) -> Vec<&str> {
+pub(crate) fn path_segments(href: &str) -> Vec<&str> {
     let without_scheme = match href.find("://") {
         Some(i) => {
             let rest = &href[i + 3..];

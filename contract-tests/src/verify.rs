@@ -80,6 +80,10 @@ impl Verdict {
     }
 }
 
+/// The environment variable that turns the fast path off when set to `off` (for measuring it
+/// against the full path, or ruling it out when a verdict looks wrong).
+pub const FAST_PATH_SWITCH: &str = "VBO_CONTRACT_FAST_PATH";
+
 /// Options that change how findings are worded, never whether they are found.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -92,6 +96,7 @@ pub struct Options {
 pub struct Verifier<'c> {
     contract: &'c Contract,
     options: Options,
+    fast_path: bool,
 }
 
 impl<'c> Verifier<'c> {
@@ -100,7 +105,36 @@ impl<'c> Verifier<'c> {
         Self {
             contract,
             options: Options::default(),
+            fast_path: std::env::var_os(FAST_PATH_SWITCH).is_none_or(|v| v != "off"),
         }
+    }
+
+    /// The same verifier with the fast path for valid 200 responses on (the default, unless
+    /// the environment sets [`FAST_PATH_SWITCH`] to `off`) or off. Either way the verdicts are
+    /// the same (`tests/fast_path.rs` checks it); off, every body is parsed into a tree,
+    /// validated and walked by the rules (the full path).
+    pub fn with_fast_path(mut self, on: bool) -> Self {
+        self.fast_path = on;
+        self
+    }
+
+    /// The fast path alone: the verdict on a 200 response to `request`, when one pass over the
+    /// body can vouch that neither the schema nor a single-response rule objects to it (so the
+    /// verdict has no findings); `None` when the full path must judge it. Not located and not
+    /// placed in a walk.
+    pub fn fast_verdict(&self, response: &Response<'_>, request: &Request) -> Option<Verdict> {
+        let operation = self.contract.operation_of(request);
+        let headers_fine = match response.content_type {
+            ContentType::NotRecorded => true,
+            ContentType::Missing => false,
+            ContentType::Value(value) => is_json_utf8(value),
+        };
+        if response.status != 200 || !headers_fine {
+            return None;
+        }
+        operation
+            .fast_path()?
+            .verdict(operation, request, response.body)
     }
 
     /// The same verifier with `options`.
@@ -161,6 +195,11 @@ impl<'c> Verifier<'c> {
     }
 
     fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
+        if self.fast_path
+            && let Some(verdict) = self.fast_verdict(response, request)
+        {
+            return verdict;
+        }
         let mut verdict = Verdict::default();
         let findings = &mut verdict.findings;
         if (300..400).contains(&response.status) {
