@@ -391,3 +391,26 @@ fn every_fixture_gets_the_same_findings_on_either_path() {
             .any(|v| v.starts_with("numeric-string") || v.starts_with("seed"))
     );
 }
+
+/// Every operation of the document, not only the sessions: the job list, and any other 200
+/// body, judged the same on both paths (session counts included).
+#[test]
+fn every_operations_generated_bodies_agree() {
+    let mut checked = 0;
+    for operation in CONTRACT.operations() {
+        let Ok(generator) = Generator::for_operation(operation) else {
+            continue;
+        };
+        for seed in 0..24 {
+            let body = generator.body(seed);
+            let bytes = body.bytes();
+            let request = body.request();
+            let response = Response::body(&bytes);
+            let fast = said(verifier(true).verify(&response, &request));
+            let full = said(verifier(false).verify(&response, &request));
+            assert_eq!(fast, full, "{} seed {seed}", operation.id());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 24 * 3, "{checked} bodies");
+}

@@ -71,9 +71,11 @@ impl FastPath {
                 if repeats_an_id(&gathered.ids) {
                     return None;
                 }
+                // As the full path: a list (the jobs) holds no sessions.
+                let _ = gathered.list_len;
                 Some(Verdict {
                     findings: Vec::new(),
-                    sessions: gathered.list_len,
+                    sessions: 0,
                     facts: None,
                 })
             }
