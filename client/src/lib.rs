@@ -6,6 +6,8 @@
 //! and retries, [`Client::job_sessions`] streams every session of a job, and [`Error`] says
 //! what went wrong. See `client/README.md`.
 
+#![deny(missing_docs)]
+
 mod generated;
 
 pub mod auth;
