@@ -42,7 +42,7 @@ async fn job_sessions(
             "statistics": {
                 "processingRateBytesPS": 71013, "processingRateItemsPS": 9,
                 "readRateBytesPS": 247870, "writeRateBytesPS": 2184,
-                "transferredDataBytes": 5000000000, "processedObjects": 377,
+                "transferredDataBytes": 5_000_000_000_u64, "processedObjects": 377,
                 "bottleneck": "Target"
             },
             "_links": {
@@ -68,8 +68,13 @@ fn app() -> Router {
 
 /// Calls the Router in memory and collects the response body (at most 64 MiB, the kit's cap).
 async fn call(target: &str) -> Response<Bytes> {
-    let request = Request::get(target).body(Body::empty()).expect("a valid request");
-    let response = app().oneshot(request).await.expect("the Router is infallible");
+    let request = Request::get(target)
+        .body(Body::empty())
+        .expect("a valid request");
+    let response = app()
+        .oneshot(request)
+        .await
+        .expect("the Router is infallible");
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, vbo_contract::verify::DEFAULT_MAX_BODY as usize)
         .await
@@ -77,8 +82,7 @@ async fn call(target: &str) -> Response<Bytes> {
     Response::from_parts(parts, body)
 }
 
-const TARGET: &str =
-    "/v5/Jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5/JobSessions?offset=0&limit=30";
+const TARGET: &str = "/v5/Jobs/196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5/JobSessions?offset=0&limit=30";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -213,6 +213,9 @@ mod tests {
             response.as_response().content_type,
             ContentType::Value(NOT_UTF8)
         );
-        assert_eq!(OwnedResponse::from(&response).content_type.as_deref(), Some(NOT_UTF8));
+        assert_eq!(
+            OwnedResponse::from(&response).content_type.as_deref(),
+            Some(NOT_UTF8)
+        );
     }
 }

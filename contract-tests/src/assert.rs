@@ -147,6 +147,27 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_and_a_verdict_print_as_the_human_report_heads_them() {
+        let mut finding = Finding::new(crate::Rule::Schema, "/results/0/status", "bad\nvalue");
+        finding.position = Some(crate::Position { line: 10, column: 17 });
+        assert_eq!(
+            finding.to_string(),
+            "error[schema] 10:17 /results/0/status: bad\\nvalue"
+        );
+        let whole = Finding::new(crate::Rule::JsonSyntax, "", "empty");
+        assert_eq!(whole.to_string(), "error[json-syntax] (whole body): empty");
+        let verdict = Verdict {
+            findings: vec![finding.clone(), whole.clone()],
+            ..Verdict::default()
+        };
+        assert_eq!(
+            verdict.to_string(),
+            format!("FAILED: 2 errors, 0 warnings\n{finding}\n{whole}")
+        );
+        assert_eq!(Verdict::default().to_string(), "ok: 0 errors, 0 warnings");
+    }
+
+    #[test]
     fn a_conforming_page_passes() {
         let contract = Contract::embedded().unwrap();
         let verdict = check(
@@ -195,9 +216,9 @@ mod tests {
     #[test]
     fn the_assertion_panics_with_the_findings() {
         let contract = Contract::embedded().unwrap();
-        let panic = std::panic::catch_unwind(|| {
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             assert_conforms(&contract, "GET", &target(), &page("[1"));
-        })
+        }))
         .unwrap_err();
         let message = panic.downcast_ref::<String>().unwrap();
         assert!(message.contains("error[json-syntax]"), "{message}");

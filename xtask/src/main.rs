@@ -141,9 +141,18 @@ mod tests {
         let error = repository_at(&empty, "codegen").unwrap_err();
         assert_eq!(error.code(), exit::USAGE);
         let message = error.to_string();
-        assert!(message.contains("`codegen` works on the vbo-contract repository"), "{message}");
-        assert!(message.contains("Cargo.toml and openapi/vbo-v5.yaml"), "{message}");
-        assert!(message.contains("cargo install --path contract-tests"), "{message}");
+        assert!(
+            message.contains("`codegen` works on the vbo-contract repository"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Cargo.toml and openapi/vbo-v5.yaml"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cargo install --path contract-tests"),
+            "{message}"
+        );
         std::fs::write(empty.join("Cargo.toml"), "").unwrap();
         let message = repository_at(&empty, "lint").unwrap_err().to_string();
         assert!(message.contains("has no openapi/vbo-v5.yaml:"), "{message}");

@@ -70,7 +70,10 @@ fn graph(features: &[&str]) -> Vec<String> {
 fn the_light_library_has_no_server_tls_runtime_or_proptest() {
     let light = graph(&[]);
     assert!(light.iter().any(|c| c == "jsonschema"), "{light:?}");
-    let heavy: Vec<&String> = light.iter().filter(|c| HEAVY.contains(&c.as_str())).collect();
+    let heavy: Vec<&String> = light
+        .iter()
+        .filter(|c| HEAVY.contains(&c.as_str()))
+        .collect();
     assert!(heavy.is_empty(), "the light library pulls in {heavy:?}");
 }
 
@@ -78,9 +81,17 @@ fn the_light_library_has_no_server_tls_runtime_or_proptest() {
 #[test]
 fn each_feature_brings_its_own_dependencies() {
     for (feature, brings, not) in [
-        ("live", &["tokio", "vbo-client"][..], &["axum", "proptest"][..]),
+        (
+            "live",
+            &["tokio", "vbo-client"][..],
+            &["axum", "proptest"][..],
+        ),
         ("generate", &["proptest"], &["tokio", "axum"]),
-        ("mock", &["axum", "axum-server", "rcgen", "rustls", "proptest"], &["clap"]),
+        (
+            "mock",
+            &["axum", "axum-server", "rcgen", "rustls", "proptest"],
+            &["clap"],
+        ),
         ("reqwest", &["reqwest"], &["axum", "proptest", "vbo-client"]),
         ("cli", &["clap", "vbo-client", "axum"], &[]),
     ] {
@@ -89,7 +100,10 @@ fn each_feature_brings_its_own_dependencies() {
             assert!(crates.iter().any(|c| c == name), "{feature} lacks {name}");
         }
         for name in not {
-            assert!(!crates.iter().any(|c| c == name), "{feature} pulls in {name}");
+            assert!(
+                !crates.iter().any(|c| c == name),
+                "{feature} pulls in {name}"
+            );
         }
     }
 }

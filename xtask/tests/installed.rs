@@ -50,9 +50,13 @@ fn vbo_verify() -> &'static Path {
 fn workdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vbo-verify-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    copy(&root().join("contract-tests/fixtures"), &dir.join("fixtures"));
+    copy(
+        &root().join("contract-tests/fixtures"),
+        &dir.join("fixtures"),
+    );
     assert!(
-        !dir.ancestors().any(|a| a.join("openapi/vbo-v5.yaml").exists()),
+        !dir.ancestors()
+            .any(|a| a.join("openapi/vbo-v5.yaml").exists()),
         "{} sits inside a checkout",
         dir.display()
     );
@@ -88,7 +92,10 @@ fn run(program: &Path, before: &[&str], args: &[&str], dir: &Path) -> Output {
 /// The JSON report with its timing taken out.
 fn report(output: &Output) -> serde_json::Value {
     let mut value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     });
     strip_timing(&mut value);
     value
@@ -113,11 +120,22 @@ fn the_installed_verifier_gives_the_verdicts_of_xtask_on_the_fixtures() {
         let args = ["--format", "json", "--quiet", fixtures];
         let installed = run(vbo_verify(), &[], &args, &dir);
         let workspace = run(xtask, &["verify"], &args, &dir);
-        assert_eq!(installed.status.code(), Some(expected), "{fixtures}: {installed:?}");
-        assert_eq!(workspace.status.code(), Some(expected), "{fixtures}: {workspace:?}");
+        assert_eq!(
+            installed.status.code(),
+            Some(expected),
+            "{fixtures}: {installed:?}"
+        );
+        assert_eq!(
+            workspace.status.code(),
+            Some(expected),
+            "{fixtures}: {workspace:?}"
+        );
         let (installed, workspace) = (report(&installed), report(&workspace));
         assert!(
-            installed["findings"].as_array().is_some_and(|f| f.len() > 5) || expected == 0,
+            installed["findings"]
+                .as_array()
+                .is_some_and(|f| f.len() > 5)
+                || expected == 0,
             "{installed}"
         );
         assert_eq!(installed, workspace, "{fixtures}");
@@ -133,11 +151,20 @@ fn the_installed_verifier_embeds_the_contract_and_takes_another() {
     assert_eq!(embedded.status.code(), Some(0), "{embedded:?}");
     // --contract overrides the built-in document: one that does not parse is a usage error.
     std::fs::write(dir.join("broken.yaml"), "openapi: [").unwrap();
-    let broken = run(vbo_verify(), &[], &["--contract", "broken.yaml", file], &dir);
+    let broken = run(
+        vbo_verify(),
+        &[],
+        &["--contract", "broken.yaml", file],
+        &dir,
+    );
     assert_eq!(broken.status.code(), Some(2), "{broken:?}");
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(stderr.starts_with("error: "), "{stderr}");
-    assert_eq!(stderr.matches("error: ").count(), 1, "printed once: {stderr}");
+    assert_eq!(
+        stderr.matches("error: ").count(),
+        1,
+        "printed once: {stderr}"
+    );
     std::fs::copy(root().join("openapi/vbo-v5.yaml"), dir.join("copy.yaml")).unwrap();
     let copy = run(vbo_verify(), &[], &["--contract", "copy.yaml", file], &dir);
     assert_eq!(copy.status.code(), Some(0), "{copy:?}");
@@ -150,9 +177,17 @@ fn the_installed_verifier_explains_itself() {
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.starts_with("Verify "), "{text}");
-    assert!(text.contains("Usage: vbo-verify [OPTIONS] [PATHS]..."), "{text}");
+    assert!(
+        text.contains("Usage: vbo-verify [OPTIONS] [PATHS]..."),
+        "{text}"
+    );
     assert!(text.contains("--server <URL>"), "{text}");
     assert!(text.contains("Exit status: 0 no errors"), "{text}");
-    let missing = run(vbo_verify(), &[], &["no-such-file.json"], &std::env::temp_dir());
+    let missing = run(
+        vbo_verify(),
+        &[],
+        &["no-such-file.json"],
+        &std::env::temp_dir(),
+    );
     assert_eq!(missing.status.code(), Some(2), "{missing:?}");
 }

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use vbo_client::{Client, Credentials};
 use crate::live::{self, WalkPlan};
+use vbo_client::{Client, Credentials};
 
 /// The most bytes `--ca-cert` may hold.
 const MAX_CA_CERT_BYTES: u64 = 1024 * 1024;
