@@ -42,7 +42,7 @@ impl<T: AsResponse + ?Sized> AsResponse for &T {
 }
 
 /// One header of `headers` as text: `None` when absent, [`NOT_UTF8`] when it is not UTF-8.
-fn header<'h>(headers: &'h http::HeaderMap, name: http::header::HeaderName) -> Option<&'h str> {
+fn header(headers: &http::HeaderMap, name: http::header::HeaderName) -> Option<&str> {
     headers
         .get(name)
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or(NOT_UTF8))

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn a_finding_and_a_verdict_print_as_the_human_report_heads_them() {
         let mut finding = Finding::new(crate::Rule::Schema, "/results/0/status", "bad\nvalue");
-        finding.position = Some(crate::Position { line: 10, column: 17 });
+        finding.position = Some(crate::Position {
+            line: 10,
+            column: 17,
+        });
         assert_eq!(
             finding.to_string(),
             "error[schema] 10:17 /results/0/status: bad\\nvalue"
