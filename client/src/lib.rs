@@ -8,6 +8,8 @@
 //! of a job, [`Client::get_raw`] fetches any path of the document as received, and [`Error`]
 //! says what went wrong. See `client/README.md`.
 
+#![deny(missing_docs)]
+
 mod generated;
 
 pub mod auth;

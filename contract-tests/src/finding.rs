@@ -232,6 +232,25 @@ impl Finding {
     }
 }
 
+/// One line, headed as the human report heads a finding (without the source, which a finding
+/// does not know): `error[schema] 10:17 /results/0/status: "Exploded" is not one of ...`.
+/// Control characters are escaped, so a hostile body cannot forge lines.
+impl Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::report::printable;
+        write!(f, "{}[{}]", self.severity.as_str(), self.rule.id())?;
+        if let Some(position) = self.position {
+            write!(f, " {}:{}", position.line, position.column)?;
+        }
+        let pointer = if self.pointer.is_empty() {
+            Cow::Borrowed("(whole body)")
+        } else {
+            printable(&self.pointer)
+        };
+        write!(f, " {pointer}: {}", printable(&settle(&self.message, true)))
+    }
+}
+
 fn shape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

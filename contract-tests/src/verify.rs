@@ -20,7 +20,9 @@ use crate::rules::{self, PageFacts, Request};
 
 /// The default cap on one body: a recorded file, an NDJSON line or a response. The largest
 /// legal page (10,000 sessions, `limit`'s maximum, every field at its longest) is 12.6 MB.
-pub const DEFAULT_MAX_BODY: u64 = vbo_client::DEFAULT_MAX_BODY_BYTES;
+/// The same as the client's `vbo_client::DEFAULT_MAX_BODY_BYTES` (a test with `live` checks),
+/// stated here so the light library does not depend on the client.
+pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
 
 /// How deep serde_json lets JSON nest (its recursion limit of 128 stops at the 128th level);
 /// deeper bodies are a `json-syntax` finding, so nothing downstream sees a deeper tree.
@@ -83,6 +85,26 @@ impl Verdict {
 /// The environment variable that turns the fast path off when set to `off` (for measuring it
 /// against the full path, or ruling it out when a verdict looks wrong).
 pub const FAST_PATH_SWITCH: &str = "VBO_CONTRACT_FAST_PATH";
+
+/// The verdict line (`ok` or `FAILED`, with counts), then one line per finding.
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.findings.iter().filter(|f| f.is_error()).count();
+        let warnings = self.findings.len() - errors;
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{}: {errors} error{}, {warnings} warning{}",
+            if errors == 0 { "ok" } else { "FAILED" },
+            plural(errors),
+            plural(warnings)
+        )?;
+        for finding in &self.findings {
+            write!(f, "\n{finding}")?;
+        }
+        Ok(())
+    }
+}
 
 /// Options that change how findings are worded, never whether they are found.
 #[derive(Debug, Clone, Copy, Default)]

@@ -107,6 +107,6 @@ fn a_misspelt_flag_in_a_script_is_caught() {
 #[test]
 fn the_example_config_parses() {
     let text = std::fs::read_to_string(examples().join("vbo-contract.toml")).unwrap();
-    let config = crate::config::parse("vbo-contract.toml", &text).unwrap();
+    let config = vbo_contract::cli::config::parse("vbo-contract.toml", &text).unwrap();
     assert!(config.server.is_some() && config.rules.is_some());
 }

@@ -8,7 +8,7 @@ use vbo_contract::contract::{self, Contract};
 #[path = "../../client/codegen.rs"]
 mod generator;
 
-use crate::{exit, workspace_root};
+use crate::{Error, Outcome, exit, repository};
 
 /// Arguments of `codegen`.
 #[derive(clap::Args)]
@@ -24,8 +24,7 @@ struct Derived {
     content: String,
 }
 
-fn derive() -> Result<Vec<Derived>, String> {
-    let root = workspace_root();
+fn derive(root: &std::path::Path) -> Result<Vec<Derived>, String> {
     let spec_path = root.join(generator::SPEC_PATH);
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
@@ -49,16 +48,10 @@ fn derive() -> Result<Vec<Derived>, String> {
     ])
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let derived = match derive() {
-        Ok(derived) => derived,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
-    };
-    let root = workspace_root();
+/// Runs the command.
+pub fn run(args: &Args) -> Outcome {
+    let root = repository("codegen")?;
+    let derived = derive(&root)?;
     let mut stale = 0;
     for file in &derived {
         let path: PathBuf = root.join(file.path);
@@ -78,16 +71,13 @@ pub fn run(args: &Args) -> u8 {
                     .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
             );
         } else {
-            if let Some(parent) = path.parent()
-                && let Err(e) = std::fs::create_dir_all(parent)
-            {
-                eprintln!("error: cannot create {}: {e}", parent.display());
-                return exit::USAGE;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    Error::usage(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
-            if let Err(e) = std::fs::write(&path, &file.content) {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return exit::USAGE;
-            }
+            std::fs::write(&path, &file.content)
+                .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
             println!("wrote    {}", file.path);
         }
     }
@@ -95,8 +85,8 @@ pub fn run(args: &Args) -> u8 {
         eprintln!(
             "{stale} derived file(s) are stale: run `cargo xtask codegen` and commit the result"
         );
-        exit::FAILED
+        Ok(exit::FAILED)
     } else {
-        exit::OK
+        Ok(exit::OK)
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use vbo_contract::{contract, lint};
 
-use crate::{exit, workspace_root};
+use crate::{Error, Outcome, exit, repository};
 
 /// Arguments of `lint`.
 #[derive(clap::Args)]
@@ -17,34 +17,25 @@ pub struct Args {
     decisions: Option<PathBuf>,
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let root = workspace_root();
-    let document_path = args
-        .document
-        .clone()
-        .unwrap_or_else(|| root.join(contract::DOCUMENT_PATH));
-    let decisions_path = args
-        .decisions
-        .clone()
-        .unwrap_or_else(|| root.join("openapi/DECISIONS.md"));
+/// Runs the command.
+pub fn run(args: &Args) -> Outcome {
+    // The repository is needed only for the files not named on the command line.
+    let default = |name: &str| repository("lint").map(|root| root.join(name));
+    let document_path = match &args.document {
+        Some(path) => path.clone(),
+        None => default(contract::DOCUMENT_PATH)?,
+    };
+    let decisions_path = match &args.decisions {
+        Some(path) => path.clone(),
+        None => default("openapi/DECISIONS.md")?,
+    };
     let read = |path: &PathBuf| {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let (text, decisions) = match (read(&document_path), read(&decisions_path)) {
-        (Ok(t), Ok(d)) => (t, d),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let document = match contract::parse_document(&text, &document_path.display().to_string()) {
-        Ok(document) => document,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::FAILED;
-        }
-    };
+    let text = read(&document_path)?;
+    let decisions = read(&decisions_path)?;
+    let document = contract::parse_document(&text, &document_path.display().to_string())
+        .map_err(|e| Error::failed(e.to_string()))?;
     let problems = lint::lint(&document, &decisions);
     for problem in &problems {
         println!("{}#{problem}", document_path.display());
@@ -54,9 +45,9 @@ pub fn run(args: &Args) -> u8 {
             "ok: {} passes lint (OpenAPI 3.0.x, operationIds, references, examples, decisions)",
             document_path.display()
         );
-        exit::OK
+        Ok(exit::OK)
     } else {
         println!("{} problem(s)", problems.len());
-        exit::FAILED
+        Ok(exit::FAILED)
     }
 }

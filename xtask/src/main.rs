@@ -1,33 +1,24 @@
 //! `cargo xtask`: the command line teams and CI use. Argument parsing and wiring only; the
-//! work is done by `vbo-client` and `vbo-contract-tests`.
+//! work is done by `vbo-client` and `vbo-contract-tests` (whose `cli` module holds `verify`
+//! and `record`, shared with the installable `vbo-verify`). Every command returns an
+//! [`Outcome`]; `main` prints an error once and exits with the shared codes.
 
 mod bench;
 #[cfg(test)]
 mod ci_examples;
 mod codegen;
-mod config;
 mod conformance;
 mod lint;
 mod mock;
 mod mutants;
-mod progress;
-mod record;
-mod server;
-mod verify;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use vbo_contract::cli::{self, Error, Outcome, record, verify};
 
-/// Exit codes every command shares.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// The contract is broken, or a derived file is stale.
-    pub const FAILED: u8 = 1;
-    /// Usage or I/O problem.
-    pub const USAGE: u8 = 2;
-}
+pub use vbo_contract::cli::exit;
 
 #[derive(Parser)]
 #[command(
@@ -47,11 +38,7 @@ enum Command {
     /// Check the contract document: OpenAPI 3.0.x, operationIds, references, examples, decisions.
     Lint(lint::Args),
     /// Verify recorded responses (files, directories, NDJSON) against the contract.
-    #[command(
-        after_help = "Exit status: 0 no errors (warnings allowed), 1 contract errors \
-        (or warnings with --deny-warnings), 2 usage or I/O problems (unreadable inputs are \
-        reported and the rest are still verified)."
-    )]
+    #[command(after_help = verify::EXIT_HELP)]
     Verify(verify::Args),
     /// Capture every page of a live walk as .http fixtures (tokens are never written).
     Record(record::Args),
@@ -78,15 +65,20 @@ fn main() -> ExitCode {
     // The matches are kept: `verify` asks them which settings the user gave (flag or
     // environment), which the config file must not change.
     let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let code = match cli.command {
+    let parsed = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli::finish(run(parsed.command, &matches))
+}
+
+/// Runs one command.
+fn run(command: Command, matches: &clap::ArgMatches) -> Outcome {
+    match command {
         Command::Codegen(args) => codegen::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Verify(args) => verify::run_configured(
             args,
             matches
                 .subcommand_matches("verify")
-                .expect("the verify subcommand was parsed"),
+                .ok_or("the verify subcommand's arguments are missing")?,
         ),
         Command::Record(args) => record::run(&args),
         Command::Mock(args) => mock::run(&args),
@@ -95,17 +87,75 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "xtask", &mut std::io::stdout());
-            exit::OK
+            Ok(exit::OK)
         }
         Command::BenchRow(args) => bench::floor::run(&args),
-    };
-    ExitCode::from(code)
+    }
 }
 
-/// The workspace root (the parent of `xtask/`).
-pub fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+/// The workspace root as it was when xtask was built (the parent of `xtask/`), whether or not
+/// the repository is still there; tests that know it is use this.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The repository the repository-bound commands (`codegen`, `lint`, `conformance`, `bench`,
+/// `mutants`) work on, or a usage error saying it is gone: xtask finds it through the path it
+/// was built from, so a copied binary or a moved checkout has none.
+pub fn repository(command: &str) -> Result<PathBuf, Error> {
+    repository_at(&workspace_root(), command)
+}
+
+/// [`repository`] for a workspace root: it must hold `Cargo.toml` and `openapi/vbo-v5.yaml`.
+fn repository_at(root: &Path, command: &str) -> Result<PathBuf, Error> {
+    let missing: Vec<&str> = ["Cargo.toml", vbo_contract::contract::DOCUMENT_PATH]
+        .into_iter()
+        .filter(|file| !root.join(file).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(root.to_path_buf());
+    }
+    Err(Error::usage(format!(
+        "`{command}` works on the vbo-contract repository this xtask was built from, and {} \
+         has no {}: run it from a checkout (`cargo xtask {command}`); to verify responses \
+         anywhere, install the verifier: cargo install --path contract-tests --locked --features cli",
+        root.display(),
+        missing.join(" and ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_is_found_where_xtask_was_built() {
+        assert_eq!(repository("lint").unwrap(), workspace_root());
+    }
+
+    #[test]
+    fn a_missing_repository_is_a_usage_error_that_says_so() {
+        let empty = std::env::temp_dir().join(format!("xtask-no-repo-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let error = repository_at(&empty, "codegen").unwrap_err();
+        assert_eq!(error.code(), exit::USAGE);
+        let message = error.to_string();
+        assert!(
+            message.contains("`codegen` works on the vbo-contract repository"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Cargo.toml and openapi/vbo-v5.yaml"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cargo install --path contract-tests"),
+            "{message}"
+        );
+        std::fs::write(empty.join("Cargo.toml"), "").unwrap();
+        let message = repository_at(&empty, "lint").unwrap_err().to_string();
+        assert!(message.contains("has no openapi/vbo-v5.yaml:"), "{message}");
+        std::fs::remove_dir_all(&empty).unwrap();
+    }
 }

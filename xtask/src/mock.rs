@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use vbo_contract::generate::GeneratorMode;
 use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
 
-use crate::exit;
+use crate::{Error, Outcome, exit};
 
 /// Arguments of `mock`.
 #[derive(clap::Args)]
@@ -38,13 +38,9 @@ pub struct Args {
     data: GeneratorMode,
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
-    runtime.block_on(async {
+/// Runs the command.
+pub fn run(args: &Args) -> Outcome {
+    vbo_contract::cli::runtime()?.block_on(async {
         let config = MockConfig {
             jobs: args.jobs,
             sessions_per_job: args.sessions,
@@ -56,22 +52,17 @@ pub fn run(args: &Args) -> u8 {
         };
         let (user, password) = (config.user.clone(), config.password.clone());
         let tls = if args.tls { Tls::SelfSigned } else { Tls::None };
-        let mock = match MockServer::start(config, tls).await {
-            Ok(mock) => mock,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
-        };
+        let mock = MockServer::start(config, tls)
+            .await
+            .map_err(|e| Error::usage(e.to_string()))?;
         println!("mock VBO server listening on {}", mock.base_url());
         if let Some(pem) = mock.ca_pem() {
             if let Some(parent) = args.ca_out.parent() {
                 let _ = std::fs::create_dir_all(parent);
             }
-            if let Err(e) = std::fs::write(&args.ca_out, pem) {
-                eprintln!("error: cannot write {}: {e}", args.ca_out.display());
-                return exit::USAGE;
-            }
+            std::fs::write(&args.ca_out, pem).map_err(|e| {
+                Error::usage(format!("cannot write {}: {e}", args.ca_out.display()))
+            })?;
             println!(
                 "CA certificate: {} (pass it as --ca-cert)",
                 args.ca_out.display()
@@ -89,6 +80,6 @@ pub fn run(args: &Args) -> u8 {
         if let Err(e) = mock.shutdown().await {
             eprintln!("warning: {e}");
         }
-        exit::OK
+        Ok(exit::OK)
     })
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::conformance::tools::run as run_command;
-use crate::{exit, workspace_root};
+use crate::{Error, exit, repository};
 
 /// Arguments of `mutants`.
 #[derive(clap::Args)]
@@ -41,19 +41,15 @@ pub struct Args {
 /// Where the pinned version is written down.
 const PIN: &str = "xtask/mutants/cargo-mutants.version";
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let root = workspace_root();
+/// Runs the command.
+pub fn run(args: &Args) -> crate::Outcome {
+    let root = repository("mutants")?;
     let cache = root.join(".cache/mutants");
-    let tool = match install(&root, &cache) {
-        Ok(tool) => tool,
-        Err(message) => {
-            eprintln!(
-                "error: cargo-mutants cannot be installed, so nothing was tested:\n{message}"
-            );
-            return exit::FAILED;
-        }
-    };
+    let tool = install(&root, &cache).map_err(|message| {
+        Error::failed(format!(
+            "cargo-mutants cannot be installed, so nothing was tested:\n{message}"
+        ))
+    })?;
     let output = cache.join("out");
     let mut command = Command::new(&tool);
     command
@@ -71,13 +67,7 @@ pub fn run(args: &Args) -> u8 {
     }
     let diff = match (&args.in_diff, &args.since) {
         (Some(path), _) => Some(path.clone()),
-        (None, Some(rev)) => match write_diff(&root, &cache, rev) {
-            Ok(path) => Some(path),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return exit::USAGE;
-            }
-        },
+        (None, Some(rev)) => Some(write_diff(&root, &cache, rev)?),
         (None, None) => None,
     };
     if let Some(diff) = &diff {
@@ -95,27 +85,21 @@ pub fn run(args: &Args) -> u8 {
         command.env("CARGO_TARGET_DIR", cache.join("target"));
     }
     let started = Instant::now();
-    let status = match command.status() {
-        Ok(status) => status,
-        Err(e) => {
-            eprintln!("error: cannot run {}: {e}", tool.display());
-            return exit::USAGE;
-        }
-    };
+    let status = command
+        .status()
+        .map_err(|e| Error::usage(format!("cannot run {}: {e}", tool.display())))?;
     if args.list {
-        return if status.success() {
+        return Ok(if status.success() {
             exit::OK
         } else {
             exit::USAGE
-        };
+        });
     }
-    let tally = match Tally::read(&output.join("mutants.out")) {
-        Ok(tally) => tally,
-        Err(message) => {
-            eprintln!("error: cargo-mutants left no outcomes ({status}): {message}");
-            return exit::FAILED;
-        }
-    };
+    let tally = Tally::read(&output.join("mutants.out")).map_err(|message| {
+        Error::failed(format!(
+            "cargo-mutants left no outcomes ({status}): {message}"
+        ))
+    })?;
     println!();
     print!("{}", tally.table());
     println!(
@@ -127,12 +111,9 @@ pub fn run(args: &Args) -> u8 {
     );
     // cargo-mutants: 0 all caught, 2 missed, 3 timeouts, 4 the unmutated tree fails its tests.
     match status.code() {
-        Some(0) => exit::OK,
-        Some(2 | 3) => exit::FAILED,
-        _ => {
-            eprintln!("error: cargo-mutants ended with {status}");
-            exit::USAGE
-        }
+        Some(0) => Ok(exit::OK),
+        Some(2 | 3) => Ok(exit::FAILED),
+        _ => Err(Error::usage(format!("cargo-mutants ended with {status}"))),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use vbo_client::types::JobSessionPage;
 
-use crate::exit;
+use crate::{Outcome, exit};
 
 /// What to parse the pages into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,26 +30,23 @@ pub struct Args {
 }
 
 /// Parses every page; prints pages, sessions and failures.
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> Outcome {
     let mut tally = Tally::default();
     let result = if args.path.is_dir() {
         each_file(&args.path, &mut |page| tally.parse(args.target, page))
     } else {
         each_line(&args.path, &mut |page| tally.parse(args.target, page))
     };
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        return exit::USAGE;
-    }
+    result.map_err(|e| e.to_string())?;
     println!(
         "{} pages, {} sessions, {} failed",
         tally.pages, tally.sessions, tally.failed
     );
-    if tally.failed == 0 {
+    Ok(if tally.failed == 0 {
         exit::OK
     } else {
         exit::FAILED
-    }
+    })
 }
 
 #[derive(Default)]

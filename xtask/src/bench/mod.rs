@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::conformance::Tools;
-use crate::exit;
+use crate::{Outcome, exit};
 use corpus::{Corpus, Sizes};
 use measure::Job;
 use table::{Floor, Row};
@@ -38,18 +38,13 @@ pub struct Args {
 }
 
 /// Runs the benchmark; prints the table.
-pub fn run(args: &Args) -> u8 {
-    match bench(args) {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit::USAGE
-        }
-    }
+pub fn run(args: &Args) -> Outcome {
+    let root = crate::repository("bench")?;
+    bench(args, root)?;
+    Ok(exit::OK)
 }
 
-fn bench(args: &Args) -> Result<(), String> {
-    let root = crate::workspace_root();
+fn bench(args: &Args, root: PathBuf) -> Result<(), String> {
     let runs = args.runs.unwrap_or(if args.quick { 2 } else { 5 });
     let sizes = if args.quick {
         Sizes {

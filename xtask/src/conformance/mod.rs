@@ -11,7 +11,7 @@ pub(crate) mod tools;
 
 use std::time::Instant;
 
-use crate::{exit, workspace_root};
+use crate::{Error, exit, repository};
 
 pub use tools::Tools;
 
@@ -50,20 +50,16 @@ pub struct Outcome {
     pub counts: String,
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let root = workspace_root();
+/// Runs the command.
+pub fn run(args: &Args) -> crate::Outcome {
+    let root = repository("conformance")?;
     let started = Instant::now();
     eprintln!("conformance: installing pinned tools into .cache/conformance ...");
-    let tools = match Tools::install(&root) {
-        Ok(tools) => tools,
-        Err(message) => {
-            eprintln!(
-                "error: a conformance tool cannot be installed, so nothing was checked:\n{message}"
-            );
-            return exit::FAILED;
-        }
-    };
+    let tools = Tools::install(&root).map_err(|message| {
+        Error::failed(format!(
+            "a conformance tool cannot be installed, so nothing was checked:\n{message}"
+        ))
+    })?;
     eprintln!(
         "conformance: tools ready after {:.1}s",
         started.elapsed().as_secs_f64()
@@ -77,10 +73,7 @@ pub fn run(args: &Args) -> u8 {
         outcomes.push(ajv::run(&tools, &root));
     }
     if wanted(Step::Schemathesis) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime starts");
+        let runtime = vbo_contract::cli::runtime()?;
         outcomes.extend(schemathesis::run(&tools, &root, &runtime));
     }
     if wanted(Step::Prism) {
@@ -108,5 +101,5 @@ pub fn run(args: &Args) -> u8 {
         failed,
         started.elapsed().as_secs_f64()
     );
-    if failed == 0 { exit::OK } else { exit::FAILED }
+    Ok(if failed == 0 { exit::OK } else { exit::FAILED })
 }

@@ -10,7 +10,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::verify::{Args, ColorChoice, Format, OutputSpec, RuleSetting};
+use super::verify::{Args, ColorChoice, Format, OutputSpec, RuleSetting};
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "vbo-contract.toml";
@@ -122,7 +122,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<(Config, PathBuf)>, Config
         }
     };
     let name = path.display().to_string();
-    let bytes = vbo_contract::recorded::read_at_most(&path, MAX_BYTES)
+    let bytes = crate::recorded::read_at_most(&path, MAX_BYTES)
         .map_err(|e| ConfigError(format!("cannot read config {name}: {e}")))?
         .ok_or_else(|| ConfigError(format!("config {name} is larger than {MAX_BYTES} bytes")))?;
     let text = String::from_utf8(bytes)
@@ -220,7 +220,7 @@ pub fn apply(
         // The file's settings come first, so a `--rule` for the same rule replaces them.
         let mut merged = Vec::new();
         for (id, level) in rules {
-            let (rule, level) = vbo_contract::finding::parse_override(&id, &level)
+            let (rule, level) = crate::finding::parse_override(&id, &level)
                 .map_err(|e| ConfigError(format!("[rules] {e}")))?;
             merged.push(RuleSetting { rule, level });
         }

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::live::{self, WalkPlan};
 use vbo_client::{Client, Credentials};
-use vbo_contract::live::{self, WalkPlan};
 
 /// The most bytes `--ca-cert` may hold.
 const MAX_CA_CERT_BYTES: u64 = 1024 * 1024;
@@ -60,7 +60,7 @@ pub struct ServerArgs {
     pub allow_http_password: bool,
     /// The most bytes one response or input may hold (a response body, a file, an NDJSON line);
     /// more is an error naming the cap, and the connection is dropped.
-    #[arg(long, value_name = "BYTES", default_value_t = vbo_contract::verify::DEFAULT_MAX_BODY)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::verify::DEFAULT_MAX_BODY)]
     pub max_body: u64,
 }
 
@@ -82,14 +82,6 @@ impl ServerArgs {
         let url = self.server.as_deref().ok_or("--server URL is required")?;
         Ok((url, Credentials::from_env().map_err(|e| e.to_string())?))
     }
-}
-
-/// A multi-threaded tokio runtime for the commands that talk HTTP.
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
 }
 
 /// The warning for a server reached over plain http, or `None` for https.
@@ -122,7 +114,7 @@ pub fn client(
         .allow_password_over_http(args.allow_http_password);
     if let Some(path) = &args.ca_cert {
         // A certificate bundle is a few KiB; 1 MiB leaves room for any real one.
-        let pem = vbo_contract::recorded::read_at_most(path, MAX_CA_CERT_BYTES)
+        let pem = crate::recorded::read_at_most(path, MAX_CA_CERT_BYTES)
             .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?
             .ok_or_else(|| {
                 format!(

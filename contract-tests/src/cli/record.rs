@@ -1,18 +1,17 @@
-//! `cargo xtask record`: captures every page of a live walk as `.http` fixtures (one
+//! `record` (`cargo xtask record`): captures every page of a live walk as `.http` fixtures (one
 //! `<job>.walk/` directory per job) that `cargo xtask verify DIR` checks offline later.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use vbo_contract::Exchange;
-use vbo_contract::capture::{self, Redactor};
-use vbo_contract::live::{self, Observer};
-use vbo_contract::report::{self, Report};
-use vbo_contract::{Contract, Verifier};
-
-use crate::exit;
-use crate::server::{self, ServerArgs};
+use super::server::{self, ServerArgs};
+use super::{Error, Outcome, exit};
+use crate::Exchange;
+use crate::capture::{self, Redactor};
+use crate::live::{self, Observer};
+use crate::report::{self, Report};
+use crate::{Contract, Verifier};
 
 /// Arguments of `record`.
 #[derive(clap::Args)]
@@ -46,7 +45,7 @@ impl Recorder<'_> {
         let name = match request.job_id() {
             Some(job) => self.redactor.id(job),
             None => {
-                let path = vbo_contract::operation::target_path(url);
+                let path = crate::operation::target_path(url);
                 let shown = self.redactor.apply(path);
                 shown
                     .split('/')
@@ -76,31 +75,13 @@ impl Observer for Recorder<'_> {
     }
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &Args) -> u8 {
-    let (url, credentials) = match args.server.target() {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let client = match server::client(url, &args.server, credentials, None) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let contract = match Contract::embedded() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+/// Runs the command.
+pub fn run(args: &Args) -> Outcome {
+    let (url, credentials) = args.server.target()?;
+    let client = server::client(url, &args.server, credentials, None)?;
+    let contract = Contract::embedded().map_err(|e| Error::usage(e.to_string()))?;
     let verifier = Verifier::new(&contract);
-    let runtime = server::runtime();
+    let runtime = super::runtime()?;
     let started = Instant::now();
     let mut report = Report::default();
     let mut redactor = Redactor::new(url, args.redact_ids);
@@ -138,8 +119,7 @@ pub fn run(args: &Args) -> u8 {
         ));
     }
     if let Some(error) = recorder.error {
-        eprintln!("error: {error}");
-        return exit::USAGE;
+        return Err(Error::usage(error));
     }
     for (dir, pages) in &recorder.written {
         eprintln!("recorded {pages} pages into {}", dir.display());
@@ -159,9 +139,9 @@ pub fn run(args: &Args) -> u8 {
         fault.first_detail = redactor.apply(&fault.first_detail);
     }
     eprint!("{}", report::summary(&report, false));
-    if report.input_problems.is_empty() {
+    Ok(if report.input_problems.is_empty() {
         exit::OK
     } else {
         exit::USAGE
-    }
+    })
 }

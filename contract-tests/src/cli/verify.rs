@@ -1,21 +1,22 @@
-//! `cargo xtask verify`: recorded responses (paths), a live server (`--server`), or, with
-//! neither, the built-in mock server end to end.
+//! `verify` (`vbo-verify`, `cargo xtask verify`): recorded responses (paths), a live server
+//! (`--server`), or, with neither, the built-in mock server end to end.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use std::time::Instant;
 
-use vbo_contract::baseline::{Baseline, Comparison};
-use vbo_contract::live::{self, Observer};
-use vbo_contract::mock::{Fault, MockConfig, MockServer, Tls};
-use vbo_contract::report::{self, HumanOptions, Report};
-use vbo_contract::{Contract, Options, Overrides, Verifier, recorded};
-
-use crate::exit;
-use crate::progress::Progress;
-use crate::server::{self, ServerArgs};
+use clap::{CommandFactory, FromArgMatches};
 use vbo_client::{Credentials, Secret};
+
+use super::progress::Progress;
+use super::server::{self, ServerArgs};
+use super::{Error, Outcome, exit};
+use crate::baseline::{Baseline, Comparison};
+use crate::live::{self, Observer};
+use crate::mock::{Fault, MockConfig, MockServer, Tls};
+use crate::report::{self, HumanOptions, Report};
+use crate::{Contract, Options, Overrides, Verifier, recorded};
 
 /// Report formats.
 #[derive(
@@ -95,16 +96,16 @@ fn parse_output(text: &str) -> Result<OutputSpec, String> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleSetting {
     /// The rule.
-    pub rule: vbo_contract::Rule,
+    pub rule: crate::Rule,
     /// What it is set to.
-    pub level: vbo_contract::Level,
+    pub level: crate::Level,
 }
 
 fn parse_rule(text: &str) -> Result<RuleSetting, String> {
     let (id, level) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not ID=error|warning|off"))?;
-    vbo_contract::finding::parse_override(id.trim(), level.trim())
+    crate::finding::parse_override(id.trim(), level.trim())
         .map(|(rule, level)| RuleSetting { rule, level })
         .map_err(|e| e.to_string())
 }
@@ -168,6 +169,7 @@ pub struct Args {
     /// Verify against this contract document instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
+    /// The live server's options (also the body cap of recorded inputs).
     #[command(flatten)]
     pub server: ServerArgs,
     /// With neither paths nor --server: start the built-in mock with this fault.
@@ -184,46 +186,56 @@ pub struct Args {
     pub mock_http: bool,
 }
 
+/// What `verify --help` says about exit codes, after the options.
+pub const EXIT_HELP: &str = "Exit status: 0 no errors (warnings allowed), 1 contract errors \
+    (or warnings with --deny-warnings), 2 usage or I/O problems (unreadable inputs are \
+    reported and the rest are still verified).";
+
+/// The `vbo-verify` command: `verify` on its own, with the contract built in.
+#[derive(clap::Parser)]
+#[command(
+    name = "vbo-verify",
+    version,
+    about = "Verify Veeam Backup for Microsoft 365 v5 responses (recorded files, or a live \
+    server) against the contract built into this binary",
+    after_help = EXIT_HELP
+)]
+pub struct Standalone {
+    #[command(flatten)]
+    args: Args,
+}
+
+/// The `vbo-verify` binary: parses the command line, runs `verify`, prints an error once.
+pub fn main() -> std::process::ExitCode {
+    // The matches are kept: `verify` asks them which settings the user gave (flag or
+    // environment), which the config file must not change.
+    let matches = Standalone::command().get_matches();
+    let standalone = Standalone::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    super::finish(run_configured(standalone.args, &matches))
+}
+
 /// Runs `verify` after filling what the user did not set from the config file.
-pub fn run_configured(mut args: Args, matches: &clap::ArgMatches) -> u8 {
-    let loaded = match crate::config::load(args.config.as_deref()) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    if let Some((config, folder)) = loaded
-        && let Err(e) = crate::config::apply(&mut args, matches, config, &folder)
-    {
-        eprintln!("error: config: {e}");
-        return exit::USAGE;
+pub fn run_configured(mut args: Args, matches: &clap::ArgMatches) -> Outcome {
+    let loaded = super::config::load(args.config.as_deref()).map_err(|e| Error::usage(e.0))?;
+    if let Some((config, folder)) = loaded {
+        super::config::apply(&mut args, matches, config, &folder)
+            .map_err(|e| Error::usage(format!("config: {e}")))?;
     }
     run(&args)
 }
 
 /// Runs `verify`: recorded paths, a live server, or the built-in mock.
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> Outcome {
     match (&args.paths.is_empty(), &args.server.server) {
-        (false, Some(_)) => {
-            eprintln!("error: give either recorded PATHS or --server, not both");
-            exit::USAGE
-        }
+        (false, Some(_)) => Err(Error::usage(
+            "give either recorded PATHS or --server, not both",
+        )),
         (false, None) => run_paths(args),
-        (true, Some(_)) => match args.server.target() {
-            Ok((url, credentials)) => server::runtime().block_on(run_live(
-                args,
-                url,
-                &args.server.jobs,
-                credentials,
-                None,
-            )),
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::USAGE
-            }
-        },
-        (true, None) => server::runtime().block_on(run_mock(args)),
+        (true, Some(_)) => {
+            let (url, credentials) = args.server.target()?;
+            super::runtime()?.block_on(run_live(args, url, &args.server.jobs, credentials, None))
+        }
+        (true, None) => super::runtime()?.block_on(run_mock(args)),
     }
 }
 
@@ -243,18 +255,9 @@ async fn run_live(
     jobs: &[String],
     credentials: Credentials,
     extra_ca: Option<&str>,
-) -> u8 {
-    let contract = match load_contract(args.contract.as_ref()) {
-        Ok(contract) => contract,
-        Err(code) => return code,
-    };
-    let client = match server::client(url, &args.server, credentials, extra_ca) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+) -> Outcome {
+    let contract = load_contract(args.contract.as_ref())?;
+    let client = server::client(url, &args.server, credentials, extra_ca)?;
     let verifier = Verifier::new(&contract).with_options(Options {
         mask_values: args.mask,
     });
@@ -299,7 +302,7 @@ async fn run_live(
 }
 
 /// Starts the built-in mock on a free loopback port and verifies it end to end.
-async fn run_mock(args: &Args) -> u8 {
+async fn run_mock(args: &Args) -> Outcome {
     let config = MockConfig {
         jobs: args.mock_jobs,
         sessions_per_job: args.mock_sessions,
@@ -308,7 +311,7 @@ async fn run_mock(args: &Args) -> u8 {
         // walk starts from stays healthy.
         fault_operation: args
             .mock_fault
-            .map(|_| vbo_contract::contract::SESSIONS_OPERATION_ID.to_owned()),
+            .map(|_| crate::contract::SESSIONS_OPERATION_ID.to_owned()),
         ..MockConfig::default()
     };
     let credentials = Credentials::Password {
@@ -320,13 +323,9 @@ async fn run_mock(args: &Args) -> u8 {
     } else {
         Tls::SelfSigned
     };
-    let mock = match MockServer::start(config, tls).await {
-        Ok(mock) => mock,
-        Err(e) => {
-            eprintln!("error: the built-in mock did not start: {e}");
-            return exit::USAGE;
-        }
-    };
+    let mock = MockServer::start(config, tls)
+        .await
+        .map_err(|e| Error::usage(format!("the built-in mock did not start: {e}")))?;
     let fault = args
         .mock_fault
         .map(|f| format!(" with fault {}", f.id()))
@@ -340,31 +339,25 @@ async fn run_mock(args: &Args) -> u8 {
     );
     // No job ids: the walk finds them through `GET /v5/Jobs`, as it does on a real server.
     let ca = mock.ca_pem().map(str::to_owned);
-    let code = run_live(args, mock.base_url(), &[], credentials, ca.as_deref()).await;
+    let outcome = run_live(args, mock.base_url(), &[], credentials, ca.as_deref()).await;
     if let Err(e) = mock.shutdown().await {
         eprintln!("warning: the mock did not stop cleanly: {e}");
     }
-    code
+    outcome
 }
 
 /// Loads the contract the command should use.
-pub fn load_contract(path: Option<&PathBuf>) -> Result<Contract, u8> {
+pub fn load_contract(path: Option<&PathBuf>) -> Result<Contract, Error> {
     let loaded = match path {
         Some(path) => Contract::load(path),
         None => Contract::embedded(),
     };
-    loaded.map_err(|e| {
-        eprintln!("error: {e}");
-        exit::USAGE
-    })
+    loaded.map_err(|e| Error::usage(e.to_string()))
 }
 
 /// Runs `verify` over recorded paths; returns the exit code.
-pub fn run_paths(args: &Args) -> u8 {
-    let contract = match load_contract(args.contract.as_ref()) {
-        Ok(contract) => contract,
-        Err(code) => return code,
-    };
+pub fn run_paths(args: &Args) -> Outcome {
+    let contract = load_contract(args.contract.as_ref())?;
     let verifier = Verifier::new(&contract).with_options(Options {
         mask_values: args.mask,
     });
@@ -437,11 +430,8 @@ fn render(args: &Args, report: &Report, format: Format, color: bool) -> String {
 }
 
 /// Renders and writes every requested report; returns the exit code the run implies.
-pub fn emit(args: &Args, report: &mut Report) -> u8 {
-    if let Err(e) = prepare(args, report) {
-        eprintln!("error: {e}");
-        return exit::USAGE;
-    }
+pub fn emit(args: &Args, report: &mut Report) -> Outcome {
+    prepare(args, report)?;
     let report = &*report;
     let main_file = args
         .outputs
@@ -449,11 +439,11 @@ pub fn emit(args: &Args, report: &mut Report) -> u8 {
         .rev()
         .find(|o| o.format.is_none())
         .map(|o| &o.file);
-    let mut failed = false;
+    // Every report that can be written is: one unwritable file does not lose the others.
+    let mut failures = Vec::new();
     let mut write = |path: &PathBuf, text: &str| {
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            failed = true;
+            failures.push(format!("cannot write {}: {e}", path.display()));
         }
     };
     for extra in &args.outputs {
@@ -486,12 +476,11 @@ pub fn emit(args: &Args, report: &mut Report) -> u8 {
                 std::io::Write::write_all(&mut file, report::markdown(report).as_bytes())
             });
         if let Err(e) = appended {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            failed = true;
+            failures.push(format!("cannot write {}: {e}", path.display()));
         }
     }
-    if failed {
-        return exit::USAGE;
+    if !failures.is_empty() {
+        return Err(Error::usage_all(failures));
     }
     if main_file.is_some() && args.format != Format::Human {
         // Keep the one-line verdict visible in CI logs.
@@ -501,5 +490,5 @@ pub fn emit(args: &Args, report: &mut Report) -> u8 {
         warnings: args.deny_warnings,
         transient: args.deny_transient,
     };
-    u8::try_from(report.exit_code_with(deny)).unwrap_or(exit::FAILED)
+    Ok(u8::try_from(report.exit_code_with(deny)).unwrap_or(exit::FAILED))
 }
