@@ -19,6 +19,14 @@ fn vbo_verify() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let xtask = Path::new(env!("CARGO_BIN_EXE_xtask"));
+        let binary = xtask.with_file_name(format!("vbo-verify{}", std::env::consts::EXE_SUFFIX));
+        // `cargo test --workspace` has built it already, with the features the workspace
+        // unifies; rebuilding it with `-p` would resolve features apart and rebuild many
+        // dependencies (minutes on CI) for the same code. It is reused when it is newer than
+        // every source it is made of.
+        if modified(&binary).is_some_and(|built| built >= newest_source()) {
+            return binary;
+        }
         let output = Command::new(env!("CARGO"))
             .args([
                 "build",
@@ -40,10 +48,44 @@ fn vbo_verify() -> &'static Path {
             "vbo-verify does not build:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let binary = xtask.with_file_name(format!("vbo-verify{}", std::env::consts::EXE_SUFFIX));
         assert!(binary.is_file(), "{} was not built", binary.display());
         binary
     })
+}
+
+/// When `path` was last modified, if it exists.
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of what `vbo-verify` is built from: the library's sources,
+/// its manifest, the lock file and the embedded contract.
+fn newest_source() -> std::time::SystemTime {
+    fn walk(dir: &Path, newest: &mut std::time::SystemTime) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, newest);
+            } else if let Some(time) = modified(&path) {
+                *newest = (*newest).max(time);
+            }
+        }
+    }
+    let root = root();
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    walk(&root.join("contract-tests/src"), &mut newest);
+    walk(&root.join("client/src"), &mut newest);
+    for file in [
+        "contract-tests/Cargo.toml",
+        "client/Cargo.toml",
+        "Cargo.lock",
+        "openapi/vbo-v5.yaml",
+    ] {
+        if let Some(time) = modified(&root.join(file)) {
+            newest = newest.max(time);
+        }
+    }
+    newest
 }
 
 /// A fresh directory outside the repository with the fixtures copied in.
