@@ -364,12 +364,7 @@ impl Run<'_, '_, '_> {
             for quirk in &entry.quirks {
                 quirks.entry(*quirk).or_insert((0, entry.index)).0 += 1;
             }
-            let paged = self
-                .verifier
-                .contract()
-                .operation_of(&request)
-                .paging()
-                .is_some();
+            let paged = self.verifier.operation_of(&request).paging().is_some();
             let mut verdict = if paged {
                 // One walk per collection: the operation and its path parameters (a job's
                 // sessions), ids compared ignoring case.

@@ -119,6 +119,9 @@ pub struct Verifier<'c> {
     contract: &'c Contract,
     options: Options,
     fast_path: bool,
+    /// What a response whose request names no operation is judged as; the contract's default
+    /// operation (a page of job sessions) when `None`.
+    bare: Option<&'c Operation>,
 }
 
 impl<'c> Verifier<'c> {
@@ -128,7 +131,26 @@ impl<'c> Verifier<'c> {
             contract,
             options: Options::default(),
             fast_path: std::env::var_os(FAST_PATH_SWITCH).is_none_or(|v| v != "off"),
+            bare: None,
         }
+    }
+
+    /// The same verifier, judging a response whose request names no operation (a bare body,
+    /// a capture of a path the contract does not have) as `operation` instead of a page of job
+    /// sessions (`--operation`).
+    pub fn with_bare_operation(mut self, operation: &'c Operation) -> Self {
+        self.bare = Some(operation);
+        self
+    }
+
+    /// The operation `request` is judged as: the one it was routed to, else the bare default.
+    pub fn operation_of(&self, request: &Request) -> &'c Operation {
+        request
+            .operation
+            .as_deref()
+            .and_then(|id| self.contract.operation(id))
+            .or(self.bare)
+            .unwrap_or_else(|| self.contract.default_operation())
     }
 
     /// The same verifier with the fast path for valid 200 responses on (the default, unless
@@ -145,7 +167,7 @@ impl<'c> Verifier<'c> {
     /// verdict has no findings); `None` when the full path must judge it. Not located and not
     /// placed in a walk.
     pub fn fast_verdict(&self, response: &Response<'_>, request: &Request) -> Option<Verdict> {
-        let operation = self.contract.operation_of(request);
+        let operation = self.operation_of(request);
         let headers_fine = match response.content_type {
             ContentType::NotRecorded => true,
             ContentType::Missing => false,
@@ -191,7 +213,7 @@ impl<'c> Verifier<'c> {
         walk: &mut rules::Walk,
     ) -> Verdict {
         let mut verdict = self.verify_unlocated(response, request);
-        let operation = self.contract.operation_of(request);
+        let operation = self.operation_of(request);
         walk.with_items(operation.body().and_then(Body::item_schema));
         match verdict.facts.clone() {
             Some(facts) => walk.push(facts, &mut verdict.findings),
@@ -203,7 +225,7 @@ impl<'c> Verifier<'c> {
 
     /// Locates findings in the body and resolves their payload values (masked or shown).
     fn finish(&self, request: &Request, body: &[u8], findings: &mut [Finding]) {
-        let operation = self.contract.operation_of(request);
+        let operation = self.operation_of(request);
         if !std::ptr::eq(operation, self.contract.default_operation()) {
             for finding in findings.iter_mut() {
                 finding.operation = Some(operation.label());
@@ -233,7 +255,7 @@ impl<'c> Verifier<'c> {
             ));
             return verdict;
         }
-        let operation = self.contract.operation_of(request);
+        let operation = self.operation_of(request);
         if !is_success(operation, response.status) {
             findings.push(self.status_finding(operation, response));
         }

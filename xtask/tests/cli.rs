@@ -774,3 +774,47 @@ fn record_with_no_job_records_the_job_list_and_every_job() {
     runtime.block_on(mock.shutdown()).unwrap();
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_bare_body_is_judged_as_the_operation_named_by_operation() {
+    let dir = std::env::temp_dir().join(format!("xtask-operation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jobs = dir.join("jobs.json");
+    std::fs::write(
+        &jobs,
+        r#"[{"id": "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5", "name": "Daily"}, {"id": "not-a-uuid", "name": "Weekly"}]"#,
+    )
+    .unwrap();
+    let path = jobs.to_str().unwrap();
+    // As a page of sessions (the default), a list is simply not a page.
+    let as_page = xtask(&["verify", "--format", "json", path]);
+    assert_eq!(code(&as_page), 1);
+    assert!(
+        stdout(&as_page).contains(r#""pointer": """#),
+        "{}",
+        stdout(&as_page)
+    );
+    // As the job list, the one finding is the id that is not a uuid.
+    let as_jobs = xtask(&[
+        "verify",
+        "--format",
+        "json",
+        "--operation",
+        "get_jobs",
+        path,
+    ]);
+    assert_eq!(code(&as_jobs), 1, "{}", stdout(&as_jobs));
+    let report: serde_json::Value = serde_json::from_slice(&as_jobs.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["pointer"], "/1/id");
+    assert_eq!(findings[0]["operation"], "GET /v5/Jobs");
+    let by_path = xtask(&["verify", "--quiet", "--operation", "GET /v5/jobs", path]);
+    assert_eq!(code(&by_path), 1);
+    // An operation the contract does not have is a usage error that lists the ones it has.
+    let unknown = xtask(&["verify", "--operation", "get_widgets", path]);
+    assert_eq!(code(&unknown), 2);
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(said.contains("get_jobs (GET /v5/Jobs)"), "{said}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -163,6 +163,11 @@ pub struct Args {
     /// Leave payload values out of messages and snippets (for logs of private tenants).
     #[arg(long)]
     pub mask: bool,
+    /// Judge bodies recorded without their request (a `.json` file, an NDJSON line) as this
+    /// operation of the contract (its operationId, or `GET /path`) instead of a page of job
+    /// sessions. Captures with a request line are routed by it.
+    #[arg(long, value_name = "ID", conflicts_with = "server")]
+    pub operation: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -358,9 +363,24 @@ pub fn load_contract(path: Option<&PathBuf>) -> Result<Contract, Error> {
 /// Runs `verify` over recorded paths; returns the exit code.
 pub fn run_paths(args: &Args) -> Outcome {
     let contract = load_contract(args.contract.as_ref())?;
-    let verifier = Verifier::new(&contract).with_options(Options {
+    let mut verifier = Verifier::new(&contract).with_options(Options {
         mask_values: args.mask,
     });
+    if let Some(id) = &args.operation {
+        let operation = contract.operation(id).ok_or_else(|| {
+            let known: Vec<String> = contract
+                .operations()
+                .iter()
+                .map(|op| format!("{} ({})", op.id(), op.label()))
+                .collect();
+            Error::usage(format!(
+                "--operation {id:?} is not an operation of {}; it has: {}",
+                contract.origin(),
+                known.join(", ")
+            ))
+        })?;
+        verifier = verifier.with_bare_operation(operation);
+    }
     let progress = Progress::new(args.quiet);
     let limits = recorded::Limits {
         max_body: args.server.max_body,
