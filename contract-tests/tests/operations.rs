@@ -296,3 +296,35 @@ fn a_walk_of_another_paged_collection_reports_repeats_under_its_own_rule() {
     assert_eq!(found[0].1, "/results/1/id");
     assert!(found[0].2.starts_with("item id "), "{}", found[0].2);
 }
+
+#[test]
+fn statuses_are_declared_per_operation() {
+    let contract = Contract::embedded().unwrap();
+    let sessions = contract.default_operation();
+    assert!(sessions.declares_status(404));
+    assert!(!sessions.declares_status(418));
+    let jobs = contract.operation("get_jobs").unwrap();
+    assert!(
+        !jobs.declares_status(404),
+        "D24: the job list declares no 404"
+    );
+    assert!(jobs.declares_status(500));
+    // The status finding says which: documented for this operation or not.
+    let verifier = Verifier::new(&contract);
+    let answered = |status: u16, target: &str| {
+        let response = Response {
+            status,
+            ..Response::body(br#"{"message": "no"}"#)
+        };
+        verifier
+            .verify(&response, &contract.request("GET", target))
+            .findings[0]
+            .message
+            .clone()
+    };
+    assert!(
+        answered(404, &format!("/v5/Jobs/{JOB}/JobSessions")).contains("a documented error status")
+    );
+    assert!(answered(404, "/v5/Jobs").contains("a status the contract does not document"));
+    assert!(format!("{sessions:?}").contains("get_job_sessions"));
+}
