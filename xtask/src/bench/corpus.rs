@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use vbo_contract::Contract;
-use vbo_contract::generate::{GeneratedPage, Generator};
+use vbo_contract::generate::{GeneratedPage, Generator, GeneratorMode};
 use vbo_contract::mutate::{Mutation, mutate};
 
 /// The seed of every generated session.
@@ -38,11 +38,13 @@ pub struct Corpus {
     pub bytes: u64,
     /// Sizes it was generated with.
     pub sizes: Sizes,
+    /// What the sessions look like: the whole schema (edge) or the vendor's example (realistic).
+    pub mode: GeneratorMode,
 }
 
 /// Generates the corpus under `dir`, or reuses one generated with the same sizes and seed.
-pub fn ensure(dir: &Path, sizes: Sizes) -> Result<Corpus, String> {
-    let tag = format!("{}-{}", sizes.sessions, sizes.big_sessions);
+pub fn ensure(dir: &Path, sizes: Sizes, mode: GeneratorMode) -> Result<Corpus, String> {
+    let tag = format!("{}-{}-{}", sizes.sessions, sizes.big_sessions, mode.id());
     let base = dir.join(&tag);
     let corpus = Corpus {
         ndjson: base.join("sessions.ndjson"),
@@ -51,6 +53,7 @@ pub fn ensure(dir: &Path, sizes: Sizes) -> Result<Corpus, String> {
         big_ndjson: base.join("big.ndjson"),
         bytes: 0,
         sizes,
+        mode,
     };
     let stamp = base.join("stamp");
     let wanted = format!("seed {SEED} page {PAGE} sessions {tag}\n");
@@ -71,7 +74,8 @@ fn generate(corpus: &Corpus) -> std::io::Result<()> {
     let contract = Contract::embedded().map_err(std::io::Error::other)?;
     let generator = Generator::new(&contract)
         .map_err(std::io::Error::other)?
-        .with_base_url("https://vbo01.example.local:4443");
+        .with_base_url("https://vbo01.example.local:4443")
+        .with_mode(corpus.mode);
     let job = generator.job_ids(SEED, 1).remove(0);
     eprintln!(
         "generating {} + {} sessions under {}",

@@ -19,6 +19,7 @@ use crate::{Outcome, exit};
 use corpus::{Corpus, Sizes};
 use measure::Job;
 use table::{Floor, Row};
+use vbo_contract::generate::GeneratorMode;
 
 /// Arguments of `bench`.
 #[derive(clap::Args)]
@@ -78,32 +79,54 @@ fn bench(args: &Args, root: PathBuf) -> Result<(), String> {
         .unwrap_or_else(|| root.join("target"));
     let xtask = target.join("release/xtask");
     let dir = root.join("target/bench-corpus");
-    let corpus = corpus::ensure(&dir, sizes)?;
+    let corpus = corpus::ensure(&dir, sizes, GeneratorMode::Edge)?;
+    let realistic = corpus::ensure(&dir, sizes, GeneratorMode::Realistic)?;
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
     eprintln!("installing the peers (pinned, reused when present)");
     let tools = Tools::install(&root);
-    let mut rows = Vec::new();
     let budget = Duration::from_secs(if args.quick { 20 } else { 60 });
-    let mut measure_row = |row: Row, job: Result<Job, String>| {
-        eprintln!("measuring: {}", row.name);
-        let log = logs.join(slug(&format!("{} {}", row.name, row.input)));
-        let result = job.and_then(|job| {
+    let run_row = |row: &Row, job: Result<Job, String>, corpus: &Corpus| {
+        eprintln!("measuring: {} ({} data)", row.name, corpus.mode);
+        let log = logs.join(slug(&format!("{} {} {}", row.name, row.input, corpus.mode)));
+        job.and_then(|job| {
             eprintln!("  {}", job.display());
             measure::run(&job, runs, budget, &log)
-        });
-        rows.push((row, result));
+        })
     };
-    offline_rows(&mut measure_row, &xtask, &corpus, &dir);
-    peer_rows(&mut measure_row, &tools, &root, &corpus);
-    live_rows(&mut measure_row, &xtask, &corpus, &dir);
-    endless_row(&mut measure_row, &xtask, &dir, args.quick);
+    // The realistic corpus is the headline: every offline and peer row runs on it, then on
+    // the edge corpus (the whole schema) with the live, endless-body and rebuild rows (the
+    // live mock serves realistic data either way).
+    let mut realistic_rows = Vec::new();
+    {
+        let mut measure_row = |row: Row, job: Result<Job, String>| {
+            let result = run_row(&row, job, &realistic);
+            realistic_rows.push((row, result));
+        };
+        offline_rows(&mut measure_row, &xtask, &realistic, &dir);
+        peer_rows(&mut measure_row, &tools, &root, &realistic);
+    }
+    let mut rows = Vec::new();
+    {
+        let mut measure_row = |row: Row, job: Result<Job, String>| {
+            let result = run_row(&row, job, &corpus);
+            rows.push((row, result));
+        };
+        offline_rows(&mut measure_row, &xtask, &corpus, &dir);
+        peer_rows(&mut measure_row, &tools, &root, &corpus);
+        live_rows(&mut measure_row, &xtask, &corpus, &dir);
+        endless_row(&mut measure_row, &xtask, &dir, args.quick);
+    }
     if !args.no_rebuild {
         eprintln!("measuring: client rebuild after a one-line change to the document");
         let result = rebuild::measure(&root, &cargo, runs.min(3), &logs);
         rows.push((Row::rebuild(), result));
     }
-    let text = table::render(&rows, &corpus, &machine(), &command_line(args));
+    let text = format!(
+        "{}\n{}",
+        table::render(&realistic_rows, &realistic, &machine(), &command_line(args)),
+        table::render(&rows, &corpus, &machine(), &command_line(args))
+    );
     println!("{text}");
     if let Some(path) = &args.output {
         std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

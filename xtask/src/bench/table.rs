@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::corpus::{Corpus, PAGE};
 use super::measure::Summary;
+use vbo_contract::generate::GeneratorMode;
 
 /// Which floor a row's CPU time is divided by (the `Value` parse of the same bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,11 +172,20 @@ pub fn render(rows: &[Measured], corpus: &Corpus, machine: &str, command: &str) 
         })
     };
     let mut out = String::new();
+    let data = match corpus.mode {
+        GeneratorMode::Realistic => {
+            "**realistic** data: sessions shaped like the vendor's example (newest first, \
+             plausible statuses and counters, absolute vendor-style links)"
+        }
+        GeneratorMode::Edge => {
+            "**edge** data: the whole schema, optional fields often absent, edge values"
+        }
+    };
     let _ = writeln!(out, "Measured with `{command}` on {machine}.");
     let _ = writeln!(
         out,
         "Corpus: {} sessions in {} pages of {PAGE} ({:.1} MB as NDJSON, the same pages as {} files), \
-         generated from the contract with seed 7; memory run: {} sessions. Every row is a process of \
+         generated from the contract with seed 7, {data}; memory run: {} sessions. Every row is a process of \
          its own; CPU = user + system (from `/usr/bin/time`), medians over the runs; peak RSS is the \
          largest over the runs; × floor = CPU time over the `serde_json` → `Value` parse of the same \
          bytes in the same run.\n",
@@ -268,15 +278,15 @@ fn targets(rows: &[Measured], floor: Option<Duration>) -> String {
         let ratio = secs(ours.cpu) / secs(floor);
         let _ = writeln!(
             out,
-            "- offline verify CPU ≤ 1.0x the `Value` parse floor: {ratio:.2}x — {}",
-            verdict(ratio <= 1.0)
+            "- offline verify CPU ≤ 0.8x the `Value` parse floor: {ratio:.2}x — {}",
+            verdict(ratio <= 0.8)
         );
     }
     if let (Some(ours), Some(ajv)) = (ours, find(rows, Role::Ajv)) {
         let ratio = secs(ajv.cpu) / secs(ours.cpu);
         let _ = writeln!(
             out,
-            "- ≥ 3x faster than ajv (CPU): ajv takes {ratio:.2}x ours — {}",
+            "- ≥ 3x less CPU than ajv: ajv takes {ratio:.2}x ours — {}",
             verdict(ratio >= 3.0)
         );
     }
