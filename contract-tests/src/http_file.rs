@@ -676,6 +676,10 @@ fn is_har_prefix(text: &[u8]) -> bool {
                 if after.first() == Some(&b':') {
                     if depth == 1 && key == b"log" {
                         expect_log_value = true;
+                    } else if depth == 1 && !key.starts_with(b"_") {
+                        // HAR's root holds `log` and nothing else but custom `_` fields: any
+                        // other member (a page's `offset`) settles it without reading on.
+                        return false;
                     } else if depth == 2 && in_log && key == b"entries" {
                         return true;
                     }
@@ -721,6 +725,11 @@ fn is_ndjson_prefix(text: &[u8]) -> bool {
         .split(|&b| b == b'\n')
         .map(trim_line_end)
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    // Two records need a line break inside the prefix: a page on one line (a compact file)
+    // is not parsed to find that out.
+    if !text.contains(&b'\n') {
+        return false;
+    }
     let Some(first) = records.next() else {
         return false;
     };
@@ -735,6 +744,22 @@ fn is_ndjson_prefix(text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_har_root_is_known_by_its_log_member_and_a_page_by_any_other() {
+        assert_eq!(
+            sniff(br#"{"log": {"version": "1.2", "entries": []}}"#),
+            Kind::Har
+        );
+        assert_eq!(
+            sniff(br#"{"_exporter": "x", "log": {"entries": []}}"#),
+            Kind::Har
+        );
+        let page = br#"{"offset": 0, "limit": 1, "results": [{"log": {"entries": []}}]}"#;
+        assert_eq!(sniff(page), Kind::Json);
+        assert_eq!(sniff(b"{\"offset\": 0}\n{\"offset\": 1}\n"), Kind::Ndjson);
+        assert_eq!(sniff(b"{\"offset\": 0, \"results\": []}"), Kind::Json);
+    }
 
     #[test]
     fn a_capture_splits_into_request_status_headers_and_body() {
