@@ -302,6 +302,8 @@ mod tests {
         assert_eq!(target_path("https://h:4443/v5/Jobs?x=1#f"), "/v5/Jobs");
         assert_eq!(target_path("/v5/Jobs?x=1"), "/v5/Jobs");
         assert_eq!(target_path("https://h:4443"), "/");
+        // A URL in the query is not the target's own scheme.
+        assert_eq!(target_path("/v5/Jobs?next=https://h/v5/Other"), "/v5/Jobs");
         assert_eq!(
             target_query("/v5/Jobs?offset=1&limit=2#f"),
             "offset=1&limit=2"
