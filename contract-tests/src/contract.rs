@@ -172,10 +172,15 @@ impl Contract {
     }
 
     /// The operation with this `operationId` (or `METHOD path`), without regard to case.
+    /// Looked up for every response verified, so nothing is allocated here.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
-        self.operations
-            .iter()
-            .find(|op| op.id.eq_ignore_ascii_case(id) || op.label().eq_ignore_ascii_case(id))
+        let label = id.split_once(' ');
+        self.operations.iter().find(|op| {
+            op.id.eq_ignore_ascii_case(id)
+                || label.is_some_and(|(method, path)| {
+                    op.method.eq_ignore_ascii_case(method) && op.path.eq_ignore_ascii_case(path)
+                })
+        })
     }
 
     /// The operation a body with no request is judged as: `GET /v5/Jobs/{jobId}/JobSessions`.
@@ -203,15 +208,6 @@ impl Contract {
             request.params = route.operation.match_path(path).unwrap_or_default();
         }
         request
-    }
-
-    /// The operation a request was routed to, or the default one.
-    pub fn operation_of(&self, request: &Request) -> &Operation {
-        request
-            .operation
-            .as_deref()
-            .and_then(|id| self.operation(id))
-            .unwrap_or_else(|| self.default_operation())
     }
 
     /// The `GET` operation that lists the values of `operation`'s one path parameter: the one

@@ -189,29 +189,6 @@ pub fn body(body: &Value, operation: &Operation, request: &Request, out: &mut Ve
     }
 }
 
-/// Applies every single-page rule to a parsed page of job sessions (the default operation).
-pub fn page(page: &Value, request: &Request, out: &mut Vec<Finding>) {
-    body(page, &sessions_operation_stand_in(), request, out);
-}
-
-/// What [`page`] needs of the sessions operation, for callers that have no contract at hand.
-fn sessions_operation_stand_in() -> Operation {
-    Operation {
-        id: "get_job_sessions".to_owned(),
-        method: "GET".to_owned(),
-        path: crate::contract::SESSIONS_PATH.to_owned(),
-        parameters: vec![JOB_ID.to_owned()],
-        body: Some(Body::Page(crate::operation::Paging {
-            item: Some("JobSession".to_owned()),
-            page: Some("JobSessionPage".to_owned()),
-            max_limit: None,
-        })),
-        schemas: Default::default(),
-        validators: Default::default(),
-        fast: Default::default(),
-    }
-}
-
 /// The rules of a page as a page: results within the limit, the request echoed, a next link
 /// that stays in the collection.
 fn page_rules(page: &Value, operation: &Operation, request: &Request, out: &mut Vec<Finding>) {
@@ -345,12 +322,6 @@ fn is_version(segment: &str) -> bool {
     segment.len() > 1
         && segment.starts_with(['v', 'V'])
         && segment[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `href` (absolute or relative) addresses `/vN/Jobs/{job}/JobSessions`.
-pub fn stays_in_collection(href: &str, job_id: Option<&str>) -> bool {
-    let request = job_id.map(Request::for_job).unwrap_or_default();
-    stays_in(href, &sessions_operation_stand_in(), &request)
 }
 
 /// The path segments of an absolute or relative URL, without query or fragment.
@@ -1075,6 +1046,14 @@ mod tests {
         let masked = redirect(301, Some("https://elsewhere.example/v5/x"), true);
         assert!(masked.message.contains("301") && !masked.message.contains("elsewhere"));
         assert!(redirect(302, None, false).message.contains("no Location"));
+    }
+
+    /// Whether `href` stays in the sessions collection of `job_id` (any job when `None`), as the
+    /// embedded contract's sessions operation states it.
+    fn stays_in_collection(href: &str, job_id: Option<&str>) -> bool {
+        let contract = crate::Contract::embedded().unwrap();
+        let request = job_id.map(Request::for_job).unwrap_or_default();
+        stays_in(href, contract.default_operation(), &request)
     }
 
     #[test]

@@ -167,7 +167,16 @@ impl<'c> Verifier<'c> {
     /// verdict has no findings); `None` when the full path must judge it. Not located and not
     /// placed in a walk.
     pub fn fast_verdict(&self, response: &Response<'_>, request: &Request) -> Option<Verdict> {
-        let operation = self.operation_of(request);
+        self.fast_verdict_as(self.operation_of(request), response, request)
+    }
+
+    /// [`Self::fast_verdict`] for an operation already resolved.
+    fn fast_verdict_as(
+        &self,
+        operation: &Operation,
+        response: &Response<'_>,
+        request: &Request,
+    ) -> Option<Verdict> {
         let headers_fine = match response.content_type {
             ContentType::NotRecorded => true,
             ContentType::Missing => false,
@@ -200,8 +209,9 @@ impl<'c> Verifier<'c> {
     /// Verifies one response to `request`: judged as the operation the request was routed to
     /// ([`Request::operation`]), a page of job sessions when it names none.
     pub fn verify(&self, response: &Response<'_>, request: &Request) -> Verdict {
-        let mut verdict = self.verify_unlocated(response, request);
-        self.finish(request, response.body, &mut verdict.findings);
+        let operation = self.operation_of(request);
+        let mut verdict = self.verify_unlocated(operation, response, request);
+        self.finish(operation, response.body, &mut verdict.findings);
         verdict
     }
 
@@ -212,20 +222,19 @@ impl<'c> Verifier<'c> {
         request: &Request,
         walk: &mut rules::Walk,
     ) -> Verdict {
-        let mut verdict = self.verify_unlocated(response, request);
         let operation = self.operation_of(request);
+        let mut verdict = self.verify_unlocated(operation, response, request);
         walk.with_items(operation.body().and_then(Body::item_schema));
         match verdict.facts.clone() {
             Some(facts) => walk.push(facts, &mut verdict.findings),
             None => walk.interrupt(),
         }
-        self.finish(request, response.body, &mut verdict.findings);
+        self.finish(operation, response.body, &mut verdict.findings);
         verdict
     }
 
     /// Locates findings in the body and resolves their payload values (masked or shown).
-    fn finish(&self, request: &Request, body: &[u8], findings: &mut [Finding]) {
-        let operation = self.operation_of(request);
+    fn finish(&self, operation: &Operation, body: &[u8], findings: &mut [Finding]) {
         if !std::ptr::eq(operation, self.contract.default_operation()) {
             for finding in findings.iter_mut() {
                 finding.operation = Some(operation.label());
@@ -238,9 +247,14 @@ impl<'c> Verifier<'c> {
         }
     }
 
-    fn verify_unlocated(&self, response: &Response<'_>, request: &Request) -> Verdict {
+    fn verify_unlocated(
+        &self,
+        operation: &Operation,
+        response: &Response<'_>,
+        request: &Request,
+    ) -> Verdict {
         if self.fast_path
-            && let Some(verdict) = self.fast_verdict(response, request)
+            && let Some(verdict) = self.fast_verdict_as(operation, response, request)
         {
             return verdict;
         }
@@ -255,7 +269,6 @@ impl<'c> Verifier<'c> {
             ));
             return verdict;
         }
-        let operation = self.operation_of(request);
         if !is_success(operation, response.status) {
             findings.push(self.status_finding(operation, response));
         }
