@@ -163,13 +163,19 @@ impl Operation {
     }
 
     /// The path for `params` (each value percent-encoded as one segment); `None` when one is
-    /// missing.
+    /// missing, empty, or a dot segment (`.`, `..`), which would move the request elsewhere on
+    /// the server however it is encoded (values come from servers' own listings).
     pub fn path_for(&self, params: &BTreeMap<String, String>) -> Option<String> {
         let mut out = String::with_capacity(self.path.len() + 40);
         for segment in self.path.split('/').skip(1) {
             out.push('/');
             match template_parameter(segment) {
-                Some(name) => out.push_str(&encode_segment(params.get(name)?)),
+                Some(name) => {
+                    let value = params
+                        .get(name)
+                        .filter(|v| !matches!(v.as_str(), "" | "." | ".."))?;
+                    out.push_str(&encode_segment(value));
+                }
                 None => out.push_str(segment),
             }
         }

@@ -193,3 +193,33 @@ fn a_broken_listing_is_reported_and_its_readable_ids_still_walked() {
     // Each job once, although the listing named one twice.
     assert_eq!(source.asked.lock().unwrap().len(), 4);
 }
+
+#[test]
+fn ids_from_a_hostile_listing_stay_one_path_segment_of_the_collection() {
+    let contract = contract();
+    let jobs = json!([
+        { "id": "..", "name": "up" },
+        { "id": "a/../../Token", "name": "slash" },
+        { "id": "x?offset=9#f", "name": "query" },
+        { "id": "", "name": "empty" }
+    ]);
+    let source = source(jobs);
+    let report = walk(&contract, &source);
+    let asked = source.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [
+            "/v5/Jobs".to_owned(),
+            "/v5/Jobs/a%2F..%2F..%2FToken/JobSessions?offset=0&limit=2".to_owned(),
+            "/v5/Jobs/x%3Foffset%3D9%23f/JobSessions?offset=0&limit=2".to_owned(),
+        ],
+        "no request leaves the job's collection"
+    );
+    // The dot segment and the empty id are input problems, not requests.
+    assert_eq!(
+        report.input_problems.len(),
+        2,
+        "{:?}",
+        report.input_problems
+    );
+}
