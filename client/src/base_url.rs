@@ -119,4 +119,27 @@ mod tests {
         assert!(!error.to_string().contains("hunter2"));
         assert!(!format!("{error:?}").contains("hunter2"));
     }
+
+    #[test]
+    fn refuses_user_info_with_only_a_name_or_only_a_password() {
+        for bad in ["https://admin@vbo01", "https://:hunter2@vbo01"] {
+            assert!(
+                matches!(normalise(bad), Err(Error::InvalidBaseUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_names_the_address_with_its_user_info_masked() {
+        let Err(Error::InvalidBaseUrl { url, .. }) = normalise("https://admin:hunter2@vbo01/v5")
+        else {
+            panic!("a URL with user info is refused");
+        };
+        assert_eq!(url, "https://<user-info>@vbo01/v5");
+        let Err(Error::InvalidBaseUrl { url, .. }) = normalise("ftp://vbo01/x") else {
+            panic!("ftp is refused");
+        };
+        assert_eq!(url, "ftp://vbo01/x");
+    }
 }

@@ -123,6 +123,11 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_reads_as_a_plain_string_in_json_schema() {
+        assert_eq!(schemars::schema_for!(Secret), schemars::schema_for!(String));
+    }
+
+    #[test]
     fn a_token_comes_first_as_in_xtask() {
         let all = from(&[
             ("VBO_TOKEN", "t-SECRET"),

@@ -268,3 +268,35 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_status_says_what_a_caller_can_do_about_it() {
+        for (status, hint) in [
+            (401, "refused even after signing in again"),
+            (403, "lacks the rights"),
+            (404, "check the job id or the path"),
+            (429, "slow down"),
+            (500, "the server failed"),
+            (599, "the server failed"),
+            (418, "the request was refused"),
+        ] {
+            let error = Error::Status {
+                status,
+                message: Some("busy".into()),
+                url: "https://vbo01:4443/v5/Jobs".into(),
+            };
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "https://vbo01:4443/v5/Jobs answered {status} (busy): {}",
+                    status_hint(status)
+                ),
+            );
+            assert!(status_hint(status).contains(hint), "{status}");
+        }
+    }
+}

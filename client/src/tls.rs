@@ -704,6 +704,85 @@ mod tests {
     }
 
     #[test]
+    fn an_explicitly_trusted_certificate_is_valid_through_both_its_boundary_seconds() {
+        let expired = CertificateDer::from(der(include_str!("../tests/certs/expired.pem")));
+        let fields = Fields::parse(&expired).expect("readable");
+        let name = ServerName::try_from("localhost").expect("a name");
+        let at = |seconds: i64| {
+            let seconds = u64::try_from(seconds).expect("after 1970");
+            check_explicitly_trusted(
+                &expired,
+                &fields,
+                &name,
+                UnixTime::since_unix_epoch(Duration::from_secs(seconds)),
+            )
+        };
+        assert!(at(fields.not_before).is_ok());
+        assert!(at(fields.not_after).is_ok());
+        assert!(matches!(
+            at(fields.not_before - 1),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYetContext { .. }
+            ))
+        ));
+        assert!(matches!(
+            at(fields.not_after + 1),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ExpiredContext { .. }
+            ))
+        ));
+    }
+
+    #[test]
+    fn a_common_name_matches_the_host_without_regard_to_case_or_the_address_connected_to() {
+        let name = |text: &str| ServerName::try_from(text.to_owned()).expect("a server name");
+        assert!(common_name_matches("VBO01.", &name("vbo01")));
+        assert!(!common_name_matches("vbo02", &name("vbo01")));
+        assert!(common_name_matches("127.0.0.1", &name("127.0.0.1")));
+        assert!(common_name_matches("::1", &name("::1")));
+        assert!(!common_name_matches("127.0.0.2", &name("127.0.0.1")));
+        assert!(!common_name_matches("localhost", &name("127.0.0.1")));
+    }
+
+    #[test]
+    fn der_lengths_take_one_to_four_bytes_and_never_the_indefinite_form() {
+        // Indefinite length (0x80) is BER, not DER: refused, even with bytes enough after it.
+        let mut indefinite = vec![0x04, 0x80];
+        indefinite.extend([0u8; 130]);
+        assert_eq!(der::element(&indefinite), None);
+        assert_eq!(der::element(&[0x04, 0x80]), None);
+        // Short form, then each long form up to four length bytes.
+        assert_eq!(
+            der::element(&[0x04, 0x01, 7, 9]),
+            Some((0x04, &[7u8][..], &[9u8][..]))
+        );
+        assert_eq!(
+            der::element(&[0x04, 0x81, 0x01, 7]),
+            Some((0x04, &[7u8][..], &[][..]))
+        );
+        assert_eq!(
+            der::element(&[0x04, 0x84, 0, 0, 0, 2, 7, 8, 9]),
+            Some((0x04, &[7u8, 8][..], &[9u8][..]))
+        );
+        assert_eq!(der::element(&[0x04, 0x85, 0, 0, 0, 0, 1, 7]), None);
+        assert_eq!(der::element(&[0x04, 0x82, 0x01]), None);
+    }
+
+    #[test]
+    fn only_a_ca_certificate_used_as_the_server_s_is_advised_as_not_trusted() {
+        let other = |error: webpki::Error| {
+            rustls::Error::from(CertificateError::Other(OtherError(Arc::new(error))))
+        };
+        let ca = advice(&other(webpki::Error::CaUsedAsEndEntity)).expect("advice");
+        assert!(ca.contains("not trusted here"), "{ca}");
+        let critical = advice(&other(webpki::Error::UnsupportedCriticalExtension)).expect("advice");
+        assert!(
+            critical.contains("give the server a proper certificate"),
+            "{critical}"
+        );
+    }
+
+    #[test]
     fn truncated_or_damaged_certificates_never_panic() {
         let certificate = der(include_str!("../tests/certs/end-entity.pem"));
         for end in 0..certificate.len() {
