@@ -303,6 +303,16 @@ mod tests {
     }
 
     #[test]
+    fn a_url_without_a_host_teaches_no_host_to_replace() {
+        let mut r = Redactor::new("https://:4443/v5", false);
+        r.learn(b"see https://@:4443/v5 here");
+        assert_eq!(r.hosts, Vec::<String>::new());
+        assert_eq!(r.apply("see https://@:4443/v5 here"), "see https://vbo.example/v5 here");
+        // Had the empty host been learned, it would match between any two words.
+        assert_eq!(r.apply(" plain, text. "), " plain, text. ");
+    }
+
+    #[test]
     fn without_id_redaction_ids_stay() {
         let mut r = Redactor::new("http://127.0.0.1:8080", false);
         assert_eq!(

@@ -468,6 +468,10 @@ fn every_response_of_every_operation_is_generated_and_conforms() {
                 continue;
             }
             let generator = Generator::for_response(operation, status).unwrap();
+            assert_eq!(
+                (generator.operation_id(), generator.status()),
+                (operation.id(), status)
+            );
             kinds.insert(format!("{:?}", generator.kind()));
             for seed in 0..40 {
                 let generated = generator.body(seed);
