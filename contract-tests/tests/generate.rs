@@ -301,6 +301,36 @@ fn realistic_data_still_shows_what_the_document_adds() {
 }
 
 #[test]
+fn generated_walks_reach_every_way_a_walk_ends_and_only_the_last_page_is_empty() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let contract = embedded();
+    let generator = Generator::new(&contract).unwrap();
+    let walks = generator.walk_strategy();
+    let mut runner = TestRunner::deterministic();
+    let mut endings = HashSet::new();
+    for _ in 0..300 {
+        let walk = walks.new_tree(&mut runner).unwrap().current();
+        let counts: Vec<usize> = walk
+            .pages
+            .iter()
+            .map(|p| p.body["results"].as_array().map_or(0, Vec::len))
+            .collect();
+        let (last, before) = counts.split_last().expect("a walk has a page");
+        assert!(before.iter().all(|&n| n > 0), "an empty page before the last: {counts:?}");
+        let limit = walk.pages[0].limit as usize;
+        let ending = match (*last, before.last()) {
+            (0, None) => "no sessions: one empty page",
+            (0, Some(_)) => "a full page, then an empty page",
+            (n, _) if n == limit => "a full last page",
+            _ => "a short last page",
+        };
+        endings.insert(ending);
+    }
+    assert_eq!(endings.len(), 4, "{endings:?}");
+}
+
+#[test]
 fn the_strategies_reach_the_rule_boundaries() {
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;
