@@ -307,7 +307,10 @@ mod tests {
         let mut r = Redactor::new("https://:4443/v5", false);
         r.learn(b"see https://@:4443/v5 here");
         assert_eq!(r.hosts, Vec::<String>::new());
-        assert_eq!(r.apply("see https://@:4443/v5 here"), "see https://vbo.example/v5 here");
+        assert_eq!(
+            r.apply("see https://@:4443/v5 here"),
+            "see https://vbo.example/v5 here"
+        );
         // Had the empty host been learned, it would match between any two words.
         assert_eq!(r.apply(" plain, text. "), " plain, text. ");
     }

@@ -366,6 +366,25 @@ mod tests {
     }
 
     #[test]
+    fn base64_over_the_cap_is_refused_before_it_is_decoded() {
+        // 400 characters could decode to 300 bytes, over a cap of 200: refused by length alone,
+        // so even text that is not base64 is never decoded (nor held decoded) first.
+        assert_eq!(
+            decode("!".repeat(400), true, 200),
+            Err(Unverifiable::OverCap)
+        );
+        assert_eq!(
+            decode("A".repeat(400), true, 200),
+            Err(Unverifiable::OverCap)
+        );
+        assert_eq!(decode("A".repeat(400), true, 300).map(|b| b.len()), Ok(300));
+        assert_eq!(
+            decode("!".repeat(400), true, 300),
+            Err(Unverifiable::BadBase64)
+        );
+    }
+
+    #[test]
     fn base64_text_is_decoded_with_or_without_padding_and_bounded() {
         let e = one(
             r#"{"request":{"method":"GET","url":"https://u:p@h/x"},"response":{"status":200,"headers":[],"content":{"size":2,"text":"e30","encoding":"base64"}}}"#,

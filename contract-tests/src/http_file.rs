@@ -802,6 +802,17 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_line_is_cut_after_sixty_characters_and_only_then_marked() {
+        let sixty = "x".repeat(60);
+        assert_eq!(quoted(sixty.as_bytes()), format!("{sixty:?}"));
+        assert_eq!(
+            quoted(format!("{sixty}y").as_bytes()),
+            format!("{sixty:?}…")
+        );
+        assert_eq!(quoted(b"not a header"), "\"not a header\"");
+    }
+
+    #[test]
     fn the_har_prefix_needs_a_log_object_with_entries() {
         assert!(is_har_prefix(
             br#"{"log": {"version": "1.2", "entries": []}}"#

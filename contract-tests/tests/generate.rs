@@ -317,7 +317,10 @@ fn generated_walks_reach_every_way_a_walk_ends_and_only_the_last_page_is_empty()
             .map(|p| p.body["results"].as_array().map_or(0, Vec::len))
             .collect();
         let (last, before) = counts.split_last().expect("a walk has a page");
-        assert!(before.iter().all(|&n| n > 0), "an empty page before the last: {counts:?}");
+        assert!(
+            before.iter().all(|&n| n > 0),
+            "an empty page before the last: {counts:?}"
+        );
         let limit = walk.pages[0].limit as usize;
         let ending = match (*last, before.last()) {
             (0, None) => "no sessions: one empty page",
