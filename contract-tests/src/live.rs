@@ -37,17 +37,9 @@ pub trait PageSource {
     }
 }
 
-/// The target of one page of a paged operation: its path for `params`, `offset` and `limit`.
-pub fn page_target(
-    operation: &Operation,
-    params: &BTreeMap<String, String>,
-    offset: u64,
-    limit: u64,
-) -> Option<String> {
-    Some(format!(
-        "{}?offset={offset}&limit={limit}",
-        operation.path_for(params)?
-    ))
+/// The target of one page of a paged collection at `path`.
+fn page_target(path: &str, offset: u64, limit: u64) -> String {
+    format!("{path}?offset={offset}&limit={limit}")
 }
 
 /// Sessions one walk reads at most unless told otherwise (`--max-sessions`).
@@ -189,7 +181,7 @@ pub async fn walk<S: PageSource>(
         let fetched = match prefetched.take() {
             Some(ahead) => tokio::time::timeout(remaining, ahead).await,
             None => {
-                let target = format!("{path}?offset={offset}&limit={}", plan.page_size);
+                let target = page_target(&path, offset, plan.page_size);
                 tokio::time::timeout(remaining, source.get(&target)).await
             }
         };
@@ -212,7 +204,7 @@ pub async fn walk<S: PageSource>(
             && walk.pages() + 1 < PAGE_CAP
             && sessions.saturating_add(light.count) < plan.max_sessions
         {
-            let target = format!("{path}?offset={next}&limit={}", plan.page_size);
+            let target = page_target(&path, next, plan.page_size);
             prefetched = Some(Box::pin(source.prefetch(target)));
         }
         request.offset = Some(offset);

@@ -331,6 +331,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_snippet_is_its_line_around_the_offset_with_the_caret_under_it() {
+        let text = b"{\n  \"a\": 1,\n  \"b\": \"x\"\n}";
+        let at = text.iter().position(|&b| b == b'x').unwrap();
+        let found = snippet(text, at, 100).unwrap();
+        assert_eq!((found.text.as_str(), found.caret), ("  \"b\": \"x\"", 8));
+    }
+
+    #[test]
+    fn a_long_line_is_cut_a_third_before_and_the_rest_after_the_offset() {
+        let line: Vec<u8> = (0..200u8).map(|i| b'a' + i % 26).collect();
+        let found = snippet(&line, 100, 30).unwrap();
+        // 10 bytes back (a third of 30), 30 in all, marked as cut at both ends.
+        let expected = format!("…{}…", String::from_utf8_lossy(&line[90..120]));
+        assert_eq!((found.text, found.caret), (expected, 11));
+    }
+
+    #[test]
+    fn a_snippet_never_cuts_a_character_in_two() {
+        // "é" is two bytes. Width 10 looks 3 bytes back and 10 on from there: both cuts land
+        // inside a character, and both move inwards to the next boundary.
+        let text = "é".repeat(50).into_bytes();
+        let found = snippet(&text, 60, 10).unwrap();
+        assert_eq!((found.text.as_str(), found.caret), ("…éééé…", 2));
+    }
+
+    #[test]
     fn finds_nested_values_on_their_lines() {
         let text = b"{\n  \"a\": [1,\n    {\"b~/\": \"x\"}],\n  \"c\": null\n}";
         let offsets = offsets_of(text, &["/a/1/b~0~1", "/c", "", "/missing"]);
