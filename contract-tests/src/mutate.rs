@@ -441,3 +441,73 @@ fn required_places(shape: &Shape, value: &Value, pointer: &str, found: &mut dyn 
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    use serde_json::json;
+
+    use super::*;
+    use crate::Contract;
+
+    #[test]
+    fn a_duplicate_across_pages_never_takes_the_shape_of_a_shifted_collection() {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let walks = generator.walk_strategy();
+        let mut runner = TestRunner::deterministic();
+        let mut tried = 0;
+        while tried < 20 {
+            let walk = walks.new_tree(&mut runner).unwrap().current();
+            let two_full =
+                walk.pages.len() == 2 && walk.pages.iter().all(|p| results(p).len() >= 2);
+            if !two_full {
+                continue;
+            }
+            tried += 1;
+            for pick in 0..64 {
+                let mut pages = walk.pages.clone();
+                let expect = mutate(
+                    &generator,
+                    &mut pages,
+                    Mutation::DuplicateIdAcrossPages,
+                    pick,
+                )
+                .expect("two pages of two sessions offer a place");
+                let last_before = results(&pages[0]).last().unwrap()["id"].clone();
+                let first_after = &results(&pages[1])[0]["id"];
+                assert!(
+                    !(expect.pointer == "/results/0/id"
+                        && first_after.as_str().map(str::to_ascii_lowercase)
+                            == last_before.as_str().map(str::to_ascii_lowercase)),
+                    "pick {pick}: {}",
+                    expect.change
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_date_time_keeps_its_shape_but_one_part() {
+        let shape = Shape::String {
+            format: Some("date-time".to_owned()),
+            min_length: 0,
+            max_length: 64,
+        };
+        let value = json!("2026-11-29T05:33:15.1234567+01:00");
+        let broken: Vec<Value> = (0..3)
+            .map(|kind| replacement(Mutation::BreakDateTime, &shape, &value, kind << 16).unwrap())
+            .collect();
+        assert_eq!(
+            broken,
+            [
+                json!("2026-13-29T05:33:15.1234567+01:00"),
+                json!("2026-11-29T05:33:15.1234567"),
+                json!("2026-11-29_05:33:15.1234567+01:00"),
+            ]
+        );
+        let short = replacement(Mutation::BreakDateTime, &shape, &json!("2026-11-29"), 0);
+        assert_eq!(short, Some(json!("yesterday")));
+    }
+}
