@@ -752,6 +752,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn page_bodies_are_named_by_file_line_or_entry_and_only_200_bodies_count() {
+        let fixture = |name: &str| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(name)
+        };
+        let names = |path: &Path| -> Vec<String> {
+            page_bodies(path)
+                .unwrap()
+                .into_iter()
+                .map(|(name, body)| {
+                    assert!(body.starts_with(b"{"), "{name}: a JSON body");
+                    let dir = path.parent().unwrap().display().to_string();
+                    name.strip_prefix(&dir).unwrap()[1..].to_owned()
+                })
+                .collect()
+        };
+        let json = fixture("valid/seed-example.json");
+        assert_eq!(
+            page_bodies(&json).unwrap(),
+            [(json.display().to_string(), std::fs::read(&json).unwrap())]
+        );
+        assert_eq!(
+            names(&fixture("valid/walk-three-pages.ndjson")),
+            [
+                "walk-three-pages.ndjson:1",
+                "walk-three-pages.ndjson:2",
+                "walk-three-pages.ndjson:3"
+            ]
+        );
+        assert_eq!(names(&fixture("captures/curl-i.txt")), ["curl-i.txt"]);
+        assert!(
+            names(&fixture("har/chrome-devtools.har"))
+                .iter()
+                .all(|n| n.starts_with("chrome-devtools.har#/log/entries/"))
+        );
+        assert!(!names(&fixture("har/chrome-devtools.har")).is_empty());
+        assert_eq!(
+            names(&fixture("har/no-matching-entries.har")),
+            Vec::<String>::new()
+        );
+
+        let dir = std::env::temp_dir().join(format!("vbo-page-bodies-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let failed = dir.join("failed.http");
+        std::fs::write(
+            &failed,
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n{\"message\":\"x\"}",
+        )
+        .unwrap();
+        let bodies = page_bodies(&failed).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(bodies, Vec::new(), "a 500 capture holds no page");
+    }
+
+    #[test]
     fn route_takes_only_gets_of_operations_of_the_contract() {
         let contract = Contract::embedded().unwrap();
         let route = |method: &str, url: &str| route(&contract, method, url);
