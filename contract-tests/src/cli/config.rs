@@ -229,3 +229,33 @@ pub fn apply(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_error_names_the_line_and_column_of_the_mistake() {
+        let error = parse(
+            "vbo-contract.toml",
+            "format = \"json\"\n\n  max-pages = \"ten\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("vbo-contract.toml:3:15: "), "{error}");
+        let error = parse("c.toml", "format = \"json\"\n  password = \"hunter2\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("c.toml:2:3: `password`"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        assert_eq!(line_column("ab\ncé\nd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncé\nd", 2), (1, 3));
+        assert_eq!(line_column("ab\ncé\nd", 3), (2, 1));
+        assert_eq!(line_column("ab\ncé\nd", 6), (2, 3));
+        assert_eq!(line_column("ab", 99), (1, 3));
+    }
+}

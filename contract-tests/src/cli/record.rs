@@ -145,3 +145,32 @@ pub fn run(args: &Args) -> Outcome {
         exit::USAGE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_walk_is_filed_under_its_job_or_its_collection_s_path() {
+        let contract = Contract::embedded().unwrap();
+        let mut redactor = Redactor::new("https://vbo01:4443", false);
+        let mut recorder = Recorder {
+            out: PathBuf::from("out"),
+            contract: &contract,
+            redactor: &mut redactor,
+            written: BTreeMap::new(),
+            error: None,
+        };
+        let job = "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001";
+        assert_eq!(
+            recorder.dir_for(&format!(
+                "https://vbo01:4443/v5/Jobs/{job}/JobSessions?offset=0&limit=30"
+            )),
+            PathBuf::from(format!("out/{job}.walk"))
+        );
+        assert_eq!(
+            recorder.dir_for("https://vbo01:4443/v5/Jobs"),
+            PathBuf::from("out/v5-Jobs.walk")
+        );
+    }
+}
