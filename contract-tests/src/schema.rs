@@ -189,6 +189,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nullable_adds_null_to_a_list_of_types_once() {
+        assert_eq!(
+            translate(&json!({"type": ["string", "integer"], "nullable": true})),
+            json!({"type": ["string", "integer", "null"]})
+        );
+        assert_eq!(
+            translate(&json!({"type": ["string", "null"], "nullable": true})),
+            json!({"type": ["string", "null"]})
+        );
+    }
+
+    #[test]
     fn nullable_integer_gains_null_type_and_bounds() {
         let out = translate(
             &json!({"type": "integer", "format": "int64", "minimum": 0, "nullable": true}),

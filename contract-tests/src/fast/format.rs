@@ -196,3 +196,35 @@ const fn table(extra: &[u8]) -> [bool; 256] {
     }
     table
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn february_has_a_29th_in_leap_years_only() {
+        for (text, valid) in [
+            ("2024-02-29T00:00:00Z", true),
+            ("2000-02-29T00:00:00Z", true),
+            ("2100-02-29T00:00:00Z", false),
+            ("2023-02-29T00:00:00Z", false),
+            ("2023-02-28T23:59:59Z", true),
+            ("2023-04-31T00:00:00Z", false),
+        ] {
+            assert_eq!(is_date_time(text), valid, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_port_is_one_to_five_digits_up_to_65535() {
+        for (text, valid) in [
+            ("https://vbo01:65535/v5", true),
+            ("https://vbo01:65536/v5", false),
+            ("https://vbo01:70000/v5", false),
+            ("https://vbo01:4443", true),
+            ("https://vbo01:044430/v5", false),
+        ] {
+            assert_eq!(is_plain_uri_reference(text), valid, "{text}");
+        }
+    }
+}
