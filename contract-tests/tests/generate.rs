@@ -301,6 +301,33 @@ fn realistic_data_still_shows_what_the_document_adds() {
 }
 
 #[test]
+fn realistic_sessions_start_strictly_earlier_with_each_index_past_the_scheduled_span() {
+    let contract = embedded();
+    let generator = Generator::new(&contract)
+        .unwrap()
+        .with_mode(GeneratorMode::Realistic);
+    // Past five years of schedule (1,825 daily runs; 175,200 at 15 minutes), sessions are
+    // packed ten seconds apart, each one earlier.
+    for job in 0..6u8 {
+        let job_id = format!("0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c00{job}");
+        for range in [1_815..1_840, 175_190..175_215] {
+            let starts: Vec<_> = generator
+                .sessions(3, &job_id, range.clone())
+                .iter()
+                .map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(s["creationTime"].as_str().unwrap())
+                        .unwrap()
+                })
+                .collect();
+            assert!(
+                starts.windows(2).all(|w| w[1] < w[0]),
+                "job {job_id} at {range:?}: {starts:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn generated_walks_reach_every_way_a_walk_ends_and_only_the_last_page_is_empty() {
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;

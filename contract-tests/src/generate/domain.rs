@@ -212,6 +212,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_repeated_uuid_is_made_unique_and_stays_a_uuid() {
+        let id = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+        let mut seen = HashSet::from([id.to_owned()]);
+        let mut session = serde_json::json!({"id": id.to_ascii_uppercase()});
+        unique_id(&mut session, &mut seen, 7);
+        let new = session["id"].as_str().unwrap();
+        assert_eq!(new.len(), 36, "{new}");
+        assert_eq!(new[..24], id.to_ascii_uppercase()[..24]);
+        assert_ne!(new.to_ascii_lowercase(), id);
+        assert!(seen.contains(&new.to_ascii_lowercase()));
+        // An id that is not a uuid keeps its text and gains a suffix.
+        let mut session = serde_json::json!({"id": "job"});
+        let mut seen = HashSet::from(["job".to_owned()]);
+        unique_id(&mut session, &mut seen, 7);
+        assert_eq!(session["id"], "job-7-0");
+    }
+
+    #[test]
     fn job_names_do_not_repeat() {
         let names: HashSet<String> = (0..100).map(job_name).collect();
         assert_eq!(names.len(), 100);

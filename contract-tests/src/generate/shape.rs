@@ -285,3 +285,31 @@ fn typed(
         _ => Shape::Any,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn nesting_deeper_than_the_bound_is_refused_however_it_nests() {
+        let nest = |levels: usize, wrap: fn(Value) -> Value| {
+            (0..levels).fold(json!({"type": "string"}), |inner, _| wrap(inner))
+        };
+        let by_property: fn(Value) -> Value =
+            |inner| json!({"type": "object", "properties": {"a": inner}});
+        let by_items: fn(Value) -> Value = |inner| json!({"type": "array", "items": inner});
+        let by_additional: fn(Value) -> Value =
+            |inner| json!({"type": "object", "additionalProperties": inner});
+        for wrap in [by_property, by_items, by_additional] {
+            let deep = nest(MAX_DEPTH + 1, wrap);
+            assert!(
+                matches!(shape_of(&deep, &deep), Err(GenerateError::TooDeep(..))),
+                "{deep}"
+            );
+            let fits = nest(MAX_DEPTH, wrap);
+            assert!(shape_of(&fits, &fits).is_ok(), "{fits}");
+        }
+    }
+}
