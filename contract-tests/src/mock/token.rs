@@ -231,6 +231,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_token_salt_moves_with_the_clock_so_seeded_mocks_differ_across_runs() {
+        let before = nanos();
+        std::thread::sleep(Duration::from_millis(2));
+        let after = nanos();
+        assert!(after >= before + 1_000_000, "{before} then {after}");
+    }
+
+    #[test]
     fn the_quota_admits_per_window_then_refuses_until_the_window_ends() {
         let quota = TokenQuota {
             refuse_first: 2,
