@@ -36,6 +36,11 @@ pub struct Args {
     /// is restored after each mutant, so do not edit it while this runs).
     #[arg(long)]
     in_place: bool,
+    /// Test one systematic sample: every Nth mutant in list order starting at K, e.g. `0/24`
+    /// (cargo-mutants `--shard K/N --sharding round-robin`); how the per-crate scores in
+    /// README are measured, since a full run takes hours on 2 cores.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 /// Where the pinned version is written down.
@@ -72,6 +77,13 @@ pub fn run(args: &Args) -> crate::Outcome {
     };
     if let Some(diff) = &diff {
         command.arg("--in-diff").arg(diff);
+    }
+    if let Some(shard) = &args.shard {
+        command
+            .arg("--shard")
+            .arg(shard)
+            .arg("--sharding")
+            .arg("round-robin");
     }
     if args.list {
         command.arg("--list");
