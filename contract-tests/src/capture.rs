@@ -316,6 +316,17 @@ mod tests {
     }
 
     #[test]
+    fn a_host_is_learned_once_whatever_its_case_or_how_often_it_appears() {
+        let mut r = Redactor::new("https://vbo01.corp.local:4443/v5", false);
+        for _ in 0..3 {
+            r.learn(b"https://VBO01.corp.local:4443/v5/x https://vbo01.CORP.local/y");
+        }
+        r.learn(b"https://vbo.example/v5");
+        // Every page of a walk names the host again: the list must not grow with them.
+        assert_eq!(r.hosts, ["vbo01.corp.local"]);
+    }
+
+    #[test]
     fn without_id_redaction_ids_stay() {
         let mut r = Redactor::new("http://127.0.0.1:8080", false);
         assert_eq!(
