@@ -223,3 +223,33 @@ fn ids_from_a_hostile_listing_stay_one_path_segment_of_the_collection() {
         report.input_problems
     );
 }
+
+#[test]
+fn a_walked_job_s_links_are_judged_against_that_job() {
+    let contract = contract();
+    let jobs = json!([{ "id": JOB_A, "name": "Daily" }, { "id": JOB_B, "name": "Weekly" }]);
+    let mut source = source(jobs);
+    // Job B's one page lists a session of job A, and a next link into job A's collection.
+    let mut wrong = page(0, vec![session(JOB_A, 4)]);
+    wrong["_links"] =
+        json!({ "next": { "href": format!("/v5/Jobs/{JOB_A}/JobSessions?offset=2&limit=2") } });
+    source.bodies.insert(
+        format!("/v5/Jobs/{JOB_B}/JobSessions?offset=0&limit=2"),
+        wrong,
+    );
+    let report = walk(&contract, &source);
+    let findings: Vec<_> = report
+        .findings()
+        .map(|f| (f.rule, f.pointer.clone()))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                Rule::JobLinkMismatch,
+                "/results/0/_links/job/href".to_owned()
+            ),
+            (Rule::NextLeavesCollection, "/_links/next/href".to_owned()),
+        ]
+    );
+}
