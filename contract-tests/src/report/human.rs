@@ -342,3 +342,31 @@ fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Rule;
+    use crate::report::Source;
+
+    /// A report of `n` findings of one rule and one message shape.
+    fn alike(n: usize) -> Report {
+        let findings = (0..n)
+            .map(|i| Finding::new(Rule::Schema, format!("/results/{i}/id"), "not a uuid"))
+            .collect();
+        let mut report = Report::default();
+        report.push(Source::new("page.json"), n, findings);
+        report
+    }
+
+    #[test]
+    fn a_group_counts_what_it_hides_only_when_it_hides_something() {
+        let options = HumanOptions::new(false);
+        let full = render_with(&alike(3), &options);
+        assert_eq!(full.matches("not a uuid").count(), 3, "{full}");
+        assert!(!full.contains("more [schema] like this"), "{full}");
+        let more = render_with(&alike(4), &options);
+        assert_eq!(more.matches("not a uuid").count(), 3, "{more}");
+        assert!(more.contains("... and 1 more [schema] like this"), "{more}");
+    }
+}
