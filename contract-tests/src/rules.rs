@@ -1080,4 +1080,23 @@ mod tests {
             None
         ));
     }
+
+    #[test]
+    fn only_a_version_segment_stands_in_for_the_version() {
+        let job = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+        for prefix in ["api", "x5", "Jobs", "5"] {
+            assert!(
+                !stays_in_collection(&format!("/{prefix}/Jobs/{job}/JobSessions"), Some(job)),
+                "{prefix}"
+            );
+        }
+        assert!(!stays_in_collection(
+            &format!("/v5/v6/{job}/JobSessions"),
+            Some(job)
+        ));
+        assert!(stays_in_collection(
+            &format!("/V12/Jobs/{job}/JobSessions"),
+            Some(job)
+        ));
+    }
 }
