@@ -428,6 +428,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn overrides_are_empty_until_a_rule_is_set_and_a_later_setting_wins() {
+        let mut overrides = Overrides::default();
+        assert!(overrides.is_empty());
+        overrides.parse_set("end-while-running=error").unwrap();
+        overrides.parse_set("end-while-running=off").unwrap();
+        assert!(!overrides.is_empty());
+        assert_eq!(overrides.iter().count(), 1);
+        assert_eq!(overrides.get(Rule::EndWhileRunning), Some(Level::Off));
+    }
+
+    #[test]
     fn payload_values_are_shown_or_masked_and_cannot_forge_marks() {
         let forged = format!("id-{CLOSE}tail{OPEN}");
         let message = format!("id {} on {}", payload(&forged), payload("host"));
