@@ -442,3 +442,15 @@ pub fn is_json_media_type(value: &str) -> bool {
     let essence = value.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case("application/json")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_schema_is_the_committed_schema_file() {
+        let committed: Value =
+            serde_json::from_str(include_str!("../../openapi/jobsessions.schema.json")).unwrap();
+        assert_eq!(Contract::embedded().unwrap().page_schema(), &committed);
+    }
+}

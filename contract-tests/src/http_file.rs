@@ -802,6 +802,19 @@ mod tests {
     }
 
     #[test]
+    fn a_curl_v_output_of_several_responses_says_so_and_a_single_one_does_not() {
+        let one = b"> GET /v5/Jobs HTTP/1.1\n>\n< HTTP/1.1 200 OK\n< Content-Type: application/json\n<\n[]\n";
+        assert_eq!(read_verbose(one).unwrap().notes, Vec::<String>::new());
+        let two = b"> GET /v5/Jobs HTTP/1.1\n>\n< HTTP/1.1 302 Found\n< Location: /v5/Jobs\n<\n* Issue another request\n> GET /v5/Jobs HTTP/1.1\n>\n< HTTP/1.1 200 OK\n< Content-Type: application/json\n<\n[]\n";
+        let capture = read_verbose(two).unwrap();
+        assert_eq!(capture.exchange.status, 200);
+        assert_eq!(
+            capture.notes,
+            ["the curl -v output holds 2 responses; the last (200) is verified"]
+        );
+    }
+
+    #[test]
     fn a_quoted_line_is_cut_after_sixty_characters_and_only_then_marked() {
         let sixty = "x".repeat(60);
         assert_eq!(quoted(sixty.as_bytes()), format!("{sixty:?}"));

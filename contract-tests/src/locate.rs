@@ -331,6 +331,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_position_s_offset_counts_columns_in_characters_and_clamps_to_the_line() {
+        let text = "ab\ncé d\nx".as_bytes();
+        let at = |line, column| offset_of_position(text, Position { line, column });
+        assert_eq!(at(1, 1), 0);
+        assert_eq!(at(2, 1), 3);
+        assert_eq!(at(2, 2), 4);
+        // After the two-byte "é".
+        assert_eq!(at(2, 3), 6);
+        // Past the line's end: its end, not the next line.
+        assert_eq!(at(2, 40), 8);
+        assert_eq!(at(9, 1), text.len());
+    }
+
+    #[test]
     fn a_snippet_is_its_line_around_the_offset_with_the_caret_under_it() {
         let text = b"{\n  \"a\": 1,\n  \"b\": \"x\"\n}";
         let at = text.iter().position(|&b| b == b'x').unwrap();

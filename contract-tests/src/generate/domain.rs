@@ -222,6 +222,16 @@ mod tests {
         assert_eq!(new[..24], id.to_ascii_uppercase()[..24]);
         assert_ne!(new.to_ascii_lowercase(), id);
         assert!(seen.contains(&new.to_ascii_lowercase()));
+        // When the first rewrite is taken too, the next attempt writes another tail.
+        let taken = new.to_ascii_lowercase();
+        let mut seen = HashSet::from([id.to_owned(), taken.clone()]);
+        let mut session = serde_json::json!({"id": id});
+        unique_id(&mut session, &mut seen, 7);
+        let third = session["id"].as_str().unwrap().to_ascii_lowercase();
+        assert!(
+            third != id && third != taken && third.len() == 36,
+            "{third}"
+        );
         // An id that is not a uuid keeps its text and gains a suffix.
         let mut session = serde_json::json!({"id": "job"});
         let mut seen = HashSet::from(["job".to_owned()]);
