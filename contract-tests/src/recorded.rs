@@ -803,8 +803,35 @@ mod tests {
         )
         .unwrap();
         let bodies = page_bodies(&failed).unwrap();
+        // A HAR's entries for the sessions: a 500, a 200 without its text, a 200.
+        let sessions = "https://h:4443/v5/Jobs/x/JobSessions?offset=0&limit=30";
+        let entry = |status: u16, content: &str| {
+            format!(
+                r#"{{"request":{{"method":"GET","url":"{sessions}"}},"response":{{"status":{status},"content":{content}}}}}"#
+            )
+        };
+        let har = dir.join("walk.har");
+        std::fs::write(
+            &har,
+            format!(
+                r#"{{"log":{{"version":"1.2","entries":[{},{},{}]}}}}"#,
+                entry(500, r#"{"text":"{\"message\":\"x\"}"}"#),
+                entry(200, r#"{"size":-1}"#),
+                entry(
+                    200,
+                    r#"{"text":"{\"offset\":0,\"limit\":30,\"results\":[]}"}"#
+                ),
+            ),
+        )
+        .unwrap();
+        let from_har = page_bodies(&har).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(bodies, Vec::new(), "a 500 capture holds no page");
+        let names: Vec<_> = from_har
+            .iter()
+            .map(|(name, _)| name.rsplit('#').next().unwrap())
+            .collect();
+        assert_eq!(names, ["/log/entries/2"], "only the 200 with a body");
     }
 
     #[test]

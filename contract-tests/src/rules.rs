@@ -1082,6 +1082,16 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_first_page_shows_no_growth() {
+        let walk = Walk::new(Some(0));
+        assert!(matches!(walk.growth(&[]), Growth::New(0)));
+        assert!(matches!(
+            walk.growth(&[Some("a".into()), None]),
+            Growth::AtLeast(2)
+        ));
+    }
+
+    #[test]
     fn only_a_version_segment_stands_in_for_the_version() {
         let job = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
         for prefix in ["api", "x5", "Jobs", "5"] {

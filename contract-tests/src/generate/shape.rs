@@ -312,4 +312,23 @@ mod tests {
             assert!(shape_of(&fits, &fits).is_ok(), "{fits}");
         }
     }
+
+    #[test]
+    fn an_untyped_schema_with_object_or_array_keywords_takes_that_type() {
+        for (schema, wanted) in [
+            (
+                json!({"properties": {"a": {"type": "string"}}}),
+                vec!["object"],
+            ),
+            (
+                json!({"additionalProperties": {"type": "string"}}),
+                vec!["object"],
+            ),
+            (json!({"items": {"type": "string"}}), vec!["array"]),
+            (json!({"minLength": 1}), Shape::Any.json_types()),
+        ] {
+            let shape = shape_of(&schema, &schema).unwrap();
+            assert_eq!(shape.json_types(), wanted, "{schema}");
+        }
+    }
 }
