@@ -211,3 +211,32 @@ impl Comparison {
         self.known.contains(&fingerprint(finding))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_of_sixteen_mebibytes_is_read_and_one_byte_more_is_refused() {
+        let path = std::env::temp_dir().join(format!("vbo-baseline-cap-{}", std::process::id()));
+        let json = serde_json::to_vec(&Baseline {
+            format_version: FORMAT_VERSION,
+            findings: Vec::new(),
+        })
+        .unwrap();
+        // Padded with blanks after the JSON, which a reader accepts.
+        let padded = |length: usize| {
+            let mut bytes = json.clone();
+            bytes.resize(length, b' ');
+            std::fs::write(&path, bytes).unwrap();
+        };
+        padded(16 * 1024 * 1024);
+        assert!(Baseline::read(&path).unwrap().findings.is_empty());
+        padded(16 * 1024 * 1024 + 1);
+        assert!(matches!(
+            Baseline::read(&path),
+            Err(BaselineError::TooLarge { .. })
+        ));
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -273,6 +273,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_separator_with_no_scheme_before_it_starts_no_authority() {
+        assert_eq!(authorities(b"://vbo01:4443/v5"), []);
+        assert_eq!(authorities(b"see ://vbo01:4443/v5 and -://vbo02"), []);
+        assert_eq!(authorities(br#""href": ":\/\/vbo01""#), []);
+        // With a scheme, the authority runs from after the separator to the path.
+        let text = b"at https://vbo01:4443/v5";
+        let found = authorities(text);
+        assert_eq!(found.len(), 1);
+        let (start, end) = found[0];
+        assert_eq!(&text[start..end], b"vbo01:4443");
+    }
+
+    #[test]
     fn host_and_ids_are_replaced_consistently() {
         let mut r = Redactor::new("https://vbo01.corp.local:4443/v5", true);
         let a =

@@ -837,6 +837,9 @@ mod tests {
         assert!(!is_har_prefix(br#"{"offset": 0, "log": "entries"}"#));
         assert!(!is_har_prefix(br#"{"x": {"log": {"entries": []}}}"#));
         assert!(!is_har_prefix(br#"{"log": "x", "y": {"entries": []}}"#));
+        // A `log` that is a number or null is not HAR's, whatever a custom field holds.
+        assert!(!is_har_prefix(br#"{"log": 1, "_x": {"entries": []}}"#));
+        assert!(!is_har_prefix(br#"{"log": null, "_x": {"entries": []}}"#));
         assert!(!is_har_prefix(
             br#"{"offset": 0, "results": [{"log": {"entries": 1}}]}"#
         ));

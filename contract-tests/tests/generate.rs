@@ -301,6 +301,59 @@ fn realistic_data_still_shows_what_the_document_adds() {
 }
 
 #[test]
+fn realistic_sessions_keep_their_job_s_schedule_for_five_years_then_pack_ten_seconds_apart() {
+    let contract = embedded();
+    let generator = Generator::new(&contract)
+        .unwrap()
+        .with_mode(GeneratorMode::Realistic);
+    let starts = |job_id: &str, range: std::ops::Range<u64>| -> Vec<i64> {
+        generator
+            .sessions(3, job_id, range)
+            .iter()
+            .map(|s| {
+                chrono::DateTime::parse_from_rfc3339(s["creationTime"].as_str().unwrap())
+                    .unwrap()
+                    .timestamp()
+            })
+            .collect()
+    };
+    let five_years = 5 * 365 * 86_400;
+    let mut intervals = HashSet::new();
+    for job in 0..8u8 {
+        let job_id = format!("0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c00{job}");
+        // The schedule's interval, read off the two newest sessions (a start is jittered by
+        // less than a quarter of it).
+        let newest = starts(&job_id, 0..2);
+        let gap = newest[0] - newest[1];
+        let interval = [900, 3600, 4 * 3600, 12 * 3600, 86_400]
+            .into_iter()
+            .min_by_key(|i: &i64| (i - gap).abs())
+            .unwrap();
+        intervals.insert(interval);
+        let scheduled = (five_years / interval) as u64;
+        // The last three scheduled sessions, then three packed ones. Starts are read in whole
+        // seconds, so a gap may be a second wider than its jitter allows.
+        let edge = starts(&job_id, scheduled - 3..scheduled + 3);
+        let gaps: Vec<i64> = edge.windows(2).map(|w| w[0] - w[1]).collect();
+        let (on_schedule, packed) = gaps.split_at(3);
+        assert!(
+            on_schedule
+                .iter()
+                .all(|g| (interval * 3 / 4 - 1..=interval * 5 / 4 + 1).contains(g)),
+            "job {job_id}, every {interval} s: {gaps:?}"
+        );
+        assert!(
+            packed.iter().all(|g| (7..=13).contains(g)),
+            "job {job_id}, past {scheduled}: {gaps:?}"
+        );
+    }
+    assert!(
+        intervals.len() >= 3,
+        "the jobs drew schedules {intervals:?}"
+    );
+}
+
+#[test]
 fn realistic_sessions_start_strictly_earlier_with_each_index_past_the_scheduled_span() {
     let contract = embedded();
     let generator = Generator::new(&contract)

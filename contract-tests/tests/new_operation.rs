@@ -19,17 +19,29 @@ const OPERATION: &str = "get_job_session";
 
 /// The embedded document plus `GET /v5/JobSessions/{jobSessionId}`, in memory.
 fn contract() -> Contract {
+    contract_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"])
+}
+
+/// The embedded document plus one operation at `path` that returns one `JobSession`, with
+/// these uuid path parameters.
+fn contract_with(path: &str, parameters: &[&str]) -> Contract {
     let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
-    document["paths"]["/v5/JobSessions/{jobSessionId}"] = json!({
-        "get": {
-            "operationId": OPERATION,
-            "summary": "Get one session",
-            "parameters": [{
-                "name": "jobSessionId",
+    let parameters: Vec<Value> = parameters
+        .iter()
+        .map(|name| {
+            json!({
+                "name": name,
                 "in": "path",
                 "required": true,
                 "schema": { "type": "string", "format": "uuid" }
-            }],
+            })
+        })
+        .collect();
+    document["paths"][path] = json!({
+        "get": {
+            "operationId": OPERATION,
+            "summary": "Get one session",
+            "parameters": parameters,
             "responses": {
                 "200": {
                     "description": "The session.",
@@ -43,7 +55,7 @@ fn contract() -> Contract {
             }
         }
     });
-    Contract::from_document(document, "embedded + get_job_session").unwrap()
+    Contract::from_document(document, &format!("embedded + {path}")).unwrap()
 }
 
 fn verify(contract: &Contract, status: u16, body: &[u8], url: &str) -> Vec<vbo_contract::Finding> {
@@ -115,20 +127,18 @@ async fn get(url: &str, token: &str) -> (u16, Vec<u8>) {
     (status, response.bytes().await.unwrap().to_vec())
 }
 
-#[tokio::test]
-async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_served() {
-    let contract = Arc::new(contract());
+/// A mock of `contract` with two jobs, and a token for it.
+async fn mock(contract: Arc<Contract>) -> (MockServer, String) {
     let config = MockConfig {
         jobs: 2,
         sessions_per_job: 40,
         seed: 11,
-        contract: Some(Arc::clone(&contract)),
+        contract: Some(contract),
         ..MockConfig::default()
     };
     let server = MockServer::start(config, Tls::None).await.unwrap();
-    let base = server.base_url().to_owned();
     let token: Value = client()
-        .post(format!("{base}/v5/Token"))
+        .post(format!("{}/v5/Token", server.base_url()))
         .form(&[
             ("grant_type", "password"),
             ("username", "vbo-admin"),
@@ -140,7 +150,42 @@ async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_serve
         .json()
         .await
         .unwrap();
-    let token = token["access_token"].as_str().unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    (server, token)
+}
+
+#[tokio::test]
+async fn an_item_under_its_job_is_found_by_the_job_s_id_and_the_item_s_id() {
+    let (server, token) = mock(Arc::new(contract_with(
+        "/v5/Jobs/{jobId}/JobSessions/{jobSessionId}",
+        &["jobId", "jobSessionId"],
+    )))
+    .await;
+    let base = server.base_url().to_owned();
+    let job = &server.job_ids()[0];
+    let (status, page) = get(&format!("{base}/v5/Jobs/{job}/JobSessions?limit=3"), &token).await;
+    assert_eq!(status, 200);
+    let page: Value = serde_json::from_slice(&page).unwrap();
+    let session = &page["results"][2];
+    let id = session["id"].as_str().unwrap();
+
+    // The first parameter is a job id, the last an item's: both known, the session is served.
+    let (status, body) = get(&format!("{base}/v5/Jobs/{job}/JobSessions/{id}"), &token).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let served: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(&served, session);
+    // A session's id where the job's belongs is not a job.
+    let (status, _) = get(&format!("{base}/v5/Jobs/{id}/JobSessions/{id}"), &token).await;
+    assert_eq!(status, 404);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_served() {
+    let contract = Arc::new(contract());
+    let (server, token) = mock(Arc::clone(&contract)).await;
+    let token = token.as_str();
+    let base = server.base_url().to_owned();
     let job = &server.job_ids()[1];
     let (status, page) = get(
         &format!("{base}/v5/Jobs/{job}/JobSessions?offset=10&limit=5"),

@@ -141,6 +141,33 @@ fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
     assert_eq!(asked, 2, "{:?}", log.lock().unwrap());
 }
 
+#[test]
+fn a_walk_stopped_by_max_sessions_asks_for_nothing_beyond_it() {
+    let contract = Contract::embedded().unwrap();
+    // Two pages of two reach 4 sessions exactly; with 3, the second page passes the bound.
+    for max_sessions in [4, 3] {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let source = Logged { log: log.clone() };
+        let plan = WalkPlan {
+            page_size: 2,
+            max_sessions,
+            ..WalkPlan::default()
+        };
+        let mut report = Report::default();
+        runtime().block_on(live::walk_job(
+            &Verifier::new(&contract),
+            &source,
+            JOB,
+            plan,
+            &mut report,
+            &mut (),
+        ));
+        let asked = log.lock().unwrap().len();
+        assert_eq!(asked, 2, "max {max_sessions}: {:?}", log.lock().unwrap());
+        assert_eq!(report.sessions(), 4);
+    }
+}
+
 /// The client, asked only when the walk needs a page (no page ahead).
 struct OnDemand<'c>(&'c Client);
 

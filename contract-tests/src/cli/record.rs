@@ -173,4 +173,62 @@ mod tests {
             PathBuf::from("out/v5-Jobs.walk")
         );
     }
+
+    #[test]
+    fn each_walk_s_pages_are_numbered_from_one_in_the_order_they_arrive() {
+        let out = std::env::temp_dir().join(format!("vbo-record-numbers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let contract = Contract::embedded().unwrap();
+        let mut redactor = Redactor::new("https://vbo01:4443", false);
+        let mut recorder = Recorder {
+            out: out.clone(),
+            contract: &contract,
+            redactor: &mut redactor,
+            written: BTreeMap::new(),
+            error: None,
+        };
+        let (a, b) = (
+            "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c001",
+            "0b8d4a2e-8b47-4d7e-9a4f-56f0f3f0c002",
+        );
+        for (job, offset) in [(a, 0), (a, 30), (b, 0), (a, 60)] {
+            let url = format!("https://vbo01:4443/v5/Jobs/{job}/JobSessions?offset={offset}");
+            let body = format!("{{\"offset\":{offset}}}").into_bytes();
+            recorder.page(&Exchange::get(url, 200, Vec::new(), body));
+        }
+        assert_eq!(recorder.error, None);
+        let pages = |job: &str| -> Vec<(String, String)> {
+            let mut names: Vec<_> = std::fs::read_dir(out.join(format!("{job}.walk")))
+                .unwrap()
+                .map(|entry| {
+                    let path = entry.unwrap().path();
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let offset = text
+                        .rsplit_once("offset\":")
+                        .unwrap()
+                        .1
+                        .trim_end_matches('}');
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, offset.to_owned())
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        let named = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(n, o)| (n.to_string(), o.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pages(a),
+            named(&[
+                ("page-0001.http", "0"),
+                ("page-0002.http", "30"),
+                ("page-0003.http", "60")
+            ])
+        );
+        assert_eq!(pages(b), named(&[("page-0001.http", "0")]));
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }

@@ -413,3 +413,26 @@ fn container(shape: &Shape) -> Option<&Shape> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_integer_at_or_past_its_cap_is_brought_strictly_under_it_and_within_its_minimum() {
+        let shape = Shape::Integer {
+            min: 7,
+            max: i64::MAX,
+        };
+        let cap = 1_000;
+        for n in [cap, cap + 1, cap + 2, 2 * cap - 7, 2 * cap, i64::MAX] {
+            let mut value = Value::from(n);
+            cap_with(&mut value, &shape, cap);
+            let capped = value.as_i64().unwrap();
+            assert!((7..cap).contains(&capped), "{n} became {capped}");
+        }
+        let mut under = Value::from(cap - 1);
+        cap_with(&mut under, &shape, cap);
+        assert_eq!(under, Value::from(cap - 1), "a value under the cap is kept");
+    }
+}
