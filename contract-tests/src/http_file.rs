@@ -815,6 +815,17 @@ mod tests {
     }
 
     #[test]
+    fn a_curl_v_body_starts_on_its_first_line_and_an_empty_one_after_the_last() {
+        let with_body = b"> GET /v5/Jobs HTTP/1.1\n>\n< HTTP/1.1 200 OK\n<\n[]\n";
+        assert_eq!(read_verbose(with_body).unwrap().body_line, 5);
+        let empty =
+            b"> GET /v5/Jobs HTTP/1.1\n>\n< HTTP/1.1 204 No Content\n<\n* Connection left intact\n";
+        let capture = read_verbose(empty).unwrap();
+        assert_eq!(capture.exchange.body, b"");
+        assert_eq!(capture.body_line, 6);
+    }
+
+    #[test]
     fn a_quoted_line_is_cut_after_sixty_characters_and_only_then_marked() {
         let sixty = "x".repeat(60);
         assert_eq!(quoted(sixty.as_bytes()), format!("{sixty:?}"));

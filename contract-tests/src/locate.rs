@@ -345,6 +345,15 @@ mod tests {
     }
 
     #[test]
+    fn a_position_past_a_last_character_of_several_bytes_is_the_text_s_end() {
+        let text = "aé".as_bytes();
+        let at = |column| offset_of_position(text, Position { line: 1, column });
+        assert_eq!(at(2), 1);
+        assert_eq!(at(3), text.len());
+        assert_eq!(at(9), text.len());
+    }
+
+    #[test]
     fn a_snippet_is_its_line_around_the_offset_with_the_caret_under_it() {
         let text = b"{\n  \"a\": 1,\n  \"b\": \"x\"\n}";
         let at = text.iter().position(|&b| b == b'x').unwrap();

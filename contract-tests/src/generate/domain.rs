@@ -245,4 +245,12 @@ mod tests {
         assert_eq!(names.len(), 100);
         assert_eq!(job_name(0), "Exchange Online - daily");
     }
+
+    #[test]
+    fn job_names_go_round_the_list_and_number_each_round_after_the_first() {
+        assert_eq!(job_name(1), "SharePoint sites");
+        assert_eq!(job_name(7), "Public folders");
+        assert_eq!(job_name(8), "Exchange Online - daily 2");
+        assert_eq!(job_name(17), "SharePoint sites 3");
+    }
 }

@@ -410,4 +410,34 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn the_sign_in_is_the_post_to_the_token_path_not_another_post() {
+        let mut document =
+            crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
+        // A POST listed before the sign-in, so a looser match would find it first.
+        let mut paths = serde_json::Map::new();
+        paths.insert(
+            "/v5/Jobs/{jobId}/action".into(),
+            json!({ "post": {
+                "operationId": "act",
+                "parameters": [{ "name": "jobId", "in": "path", "required": true,
+                    "schema": { "type": "string" } }],
+                "responses": { "204": { "description": "Done." } }
+            } }),
+        );
+        paths.extend(document["paths"].as_object().unwrap().clone());
+        document["paths"] = serde_json::Value::Object(paths);
+        let contract = Contract::from_document(document, "with another POST").unwrap();
+        assert_eq!(contract.operations()[0].id(), "act", "listed first");
+        let config = MockConfig {
+            fault: Some(Fault::TokenThrottle),
+            fault_operation: Some("create_token".into()),
+            ..MockConfig::default()
+        };
+        assert_eq!(
+            sign_in_fault(&contract, &config),
+            Some(Fault::TokenThrottle)
+        );
+    }
 }
