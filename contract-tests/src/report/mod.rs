@@ -349,3 +349,26 @@ impl Report {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denying_transient_faults_fails_only_a_run_that_absorbed_some() {
+        let deny = Deny {
+            warnings: false,
+            transient: true,
+        };
+        let mut report = Report::default();
+        assert_eq!(report.exit_code_with(deny), 0, "nothing absorbed");
+        report.add_transient([Transient {
+            kind: "rate-limited".into(),
+            count: 1,
+            first_url: "https://vbo.example/v5/Token".into(),
+            first_detail: "429".into(),
+        }]);
+        assert_eq!(report.exit_code_with(deny), 1);
+        assert_eq!(report.exit_code(false), 0, "not denied");
+    }
+}
