@@ -380,6 +380,19 @@ mod tests {
     }
 
     #[test]
+    fn a_snippet_is_made_for_any_offset_and_width_even_inside_a_character_or_past_the_end() {
+        let text = "aé\nü€x\r\n".as_bytes();
+        for offset in 0..text.len() + 3 {
+            for width in 0..8 {
+                let found = snippet(text, offset, width).unwrap();
+                let shown = found.text.chars().count();
+                assert!(found.caret <= shown, "{offset}/{width}: {found:?}");
+                assert!(!found.text.contains('\n'), "{offset}/{width}: {found:?}");
+            }
+        }
+    }
+
+    #[test]
     fn finds_nested_values_on_their_lines() {
         let text = b"{\n  \"a\": [1,\n    {\"b~/\": \"x\"}],\n  \"c\": null\n}";
         let offsets = offsets_of(text, &["/a/1/b~0~1", "/c", "", "/missing"]);
