@@ -273,6 +273,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_uuid_is_replaced_at_the_very_start_but_not_inside_a_longer_run_of_hex_digits() {
+        let mut r = Redactor::new("https://vbo01:4443", true);
+        assert_eq!(
+            r.apply("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5 x"),
+            "00000000-0000-4000-8000-000000000001 x"
+        );
+        let longer =
+            "a196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5 and 196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5f";
+        assert_eq!(r.apply(longer), longer);
+    }
+
+    #[test]
     fn a_separator_with_no_scheme_before_it_starts_no_authority() {
         assert_eq!(authorities(b"://vbo01:4443/v5"), []);
         assert_eq!(authorities(b"see ://vbo01:4443/v5 and -://vbo02"), []);

@@ -558,6 +558,8 @@ mod tests {
             json!({"enum": [1.5]}),
             json!({"enum": [[1]]}),
             json!({"allOf": [{"type": "string"}, {"minLength": 1}]}),
+            // Branches of different types would make a union; `allOf` is never one.
+            json!({"allOf": [{"type": "string"}, {"type": "integer"}]}),
             json!({"anyOf": [{"type": "string"}, {"type": ["string", "null"]}]}),
             json!({"anyOf": [{"type": "string"}, {"minLength": 1}]}),
             json!({"$ref": "#/$defs/A", "minimum": 1, "$defs": {"A": {}}}),

@@ -293,6 +293,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_type_names_each_kind_of_value_and_tells_integers_from_numbers() {
+        let named: Vec<&str> = [
+            json!(null),
+            json!(true),
+            json!(3),
+            json!(u64::MAX),
+            json!(2.5),
+            json!("x"),
+            json!([]),
+            json!({}),
+        ]
+        .iter()
+        .map(json_type)
+        .collect();
+        assert_eq!(
+            named,
+            [
+                "null", "boolean", "integer", "integer", "number", "string", "array", "object"
+            ]
+        );
+    }
+
+    #[test]
     fn nesting_deeper_than_the_bound_is_refused_however_it_nests() {
         let nest = |levels: usize, wrap: fn(Value) -> Value| {
             (0..levels).fold(json!({"type": "string"}), |inner, _| wrap(inner))
