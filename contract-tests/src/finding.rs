@@ -439,6 +439,17 @@ mod tests {
     }
 
     #[test]
+    fn a_message_s_shape_stands_in_for_urls_ids_and_numbers_and_keeps_what_quotes_them() {
+        assert_eq!(
+            shape(
+                "next 'https://vbo.example/v5/x?offset=30' and \"http://h/y\", \
+                 196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5 (see https://h/z). page 12"
+            ),
+            "next '<url>' and \"<url>\", <id> (see <url>). page <n>"
+        );
+    }
+
+    #[test]
     fn payload_values_are_shown_or_masked_and_cannot_forge_marks() {
         let forged = format!("id-{CLOSE}tail{OPEN}");
         let message = format!("id {} on {}", payload(&forged), payload("host"));

@@ -288,6 +288,12 @@ fn realistic_data_still_shows_what_the_document_adds() {
         .as_array_mut()
         .unwrap()
         .push(json!("Retrying"));
+    let statistics = document
+        .pointer_mut("/components/schemas/JobSessionStatistics")
+        .unwrap();
+    statistics["properties"]["dedupPercent"] =
+        json!({"type": "integer", "minimum": 1, "maximum": 99});
+    statistics["required"] = json!(["dedupPercent"]);
     let changed = Contract::from_document(document, "changed").unwrap();
     let generator = Generator::new(&changed)
         .unwrap()
@@ -297,7 +303,17 @@ fn realistic_data_still_shows_what_the_document_adds() {
     for session in &sessions {
         let retries = session["retryCount"].as_i64().unwrap();
         assert!((3..10_000_000).contains(&retries), "{session}");
+        // A statistic the document requires is in every statistics object, drawn or made.
+        if let Some(statistics) = session.get("statistics") {
+            let dedup = statistics["dedupPercent"].as_i64();
+            assert!(dedup.is_some_and(|d| (1..=99).contains(&d)), "{session}");
+        }
     }
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s["statistics"]["dedupPercent"].is_i64())
+    );
 }
 
 #[test]

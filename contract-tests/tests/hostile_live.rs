@@ -456,6 +456,33 @@ async fn a_busy_collection_that_shifts_is_one_warning_not_errors() {
 }
 
 #[tokio::test]
+async fn a_last_look_answered_with_an_error_status_confirms_no_shift_whatever_its_body() {
+    // As the busy collection above, but the last look (the fifth request) gets a 503 whose
+    // body reads like the first page with three new sessions at its head.
+    let healthy = busy(95);
+    let server = Server::start(move |asked| {
+        if asked.number == 4 {
+            let mut answer = healthy(asked);
+            answer.status = 503;
+            answer
+        } else {
+            healthy(asked)
+        }
+    })
+    .await;
+    let report = walk_with(&Source::new(&server), plan(30)).await;
+    assert_eq!(server.hits(), 5);
+    let shift = findings(&report)
+        .into_iter()
+        .find(|f| f.rule == Rule::CollectionShifted);
+    assert!(
+        shift.is_none_or(|f| !f.message.contains("last look")),
+        "a shift confirmed by a 503: {:?}",
+        findings(&report)
+    );
+}
+
+#[tokio::test]
 async fn a_server_repeating_the_tail_without_new_sessions_has_duplicates() {
     // The same shape as a shift, but the collection never grew: the last look tells.
     let server = Server::start(|asked| {

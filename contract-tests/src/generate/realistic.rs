@@ -263,9 +263,9 @@ pub(crate) fn session(session: &mut Value, shape: &Shape, seed: u64, job_id: &st
     };
     let processing = read * dice.range(50, 100) / 100;
     let write = read * dice.range(1, 100) / 100;
-    let mut statistics = match map.remove("statistics") {
-        Some(Value::Object(drawn)) => drawn,
-        _ => Map::new(),
+    let (mut statistics, invented) = match map.remove("statistics") {
+        Some(Value::Object(drawn)) => (drawn, false),
+        _ => (Map::new(), true),
     };
     let counters = [
         ("processingRateBytesPS", processing),
@@ -293,10 +293,14 @@ pub(crate) fn session(session: &mut Value, shape: &Shape, seed: u64, job_id: &st
         "processedObjects",
         "bottleneck",
     ];
-    map.insert(
-        "statistics".to_owned(),
-        Value::Object(in_order(statistics, &order)),
-    );
+    // An object the draw left out is added only when it holds every statistic the document
+    // requires: one that requires another (a document's addition) leaves it out, as drawn.
+    if !invented || requires_only(shape, "statistics", &order) {
+        map.insert(
+            "statistics".to_owned(),
+            Value::Object(in_order(statistics, &order)),
+        );
+    }
     let order = [
         "id",
         "creationTime",
@@ -400,6 +404,22 @@ fn cap_with(value: &mut Value, shape: &Shape, cap: i64) {
         }
         _ => cap_integers(value, shape),
     }
+}
+
+/// Whether every property that the object at `name` of `shape` requires is in `made` (true
+/// when the shape says nothing of it).
+fn requires_only(shape: &Shape, name: &str, made: &[&str]) -> bool {
+    let object = shape
+        .as_object()
+        .and_then(|object| object.property(name))
+        .and_then(|property| container(&property.shape))
+        .and_then(Shape::as_object);
+    object.is_none_or(|object| {
+        object
+            .properties
+            .iter()
+            .all(|p| !p.required || made.contains(&p.name.as_str()))
+    })
 }
 
 /// The shape itself when it is an object or array (the containers [`cap_integers`] walks), or
