@@ -43,3 +43,42 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+impl Progress {
+    /// A progress display drawn nowhere, whose message a test can read.
+    pub(crate) fn hidden() -> Self {
+        Self {
+            bar: Some(ProgressBar::hidden()),
+        }
+    }
+
+    /// The message shown now.
+    pub(crate) fn message(&self) -> String {
+        self.bar
+            .as_ref()
+            .map(ProgressBar::message)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_totals_shown_are_the_last_ones_given() {
+        let progress = Progress::hidden();
+        progress.update(3, 120);
+        progress.update(4, 150);
+        let shown = progress.message();
+        assert!(
+            shown.starts_with("4 pages, 150 sessions verified ("),
+            "{shown}"
+        );
+        assert!(
+            Progress::new(true).message().is_empty(),
+            "quiet shows nothing"
+        );
+    }
+}

@@ -512,3 +512,19 @@ pub fn emit(args: &Args, report: &mut Report) -> Outcome {
     };
     Ok(u8::try_from(report.exit_code_with(deny)).unwrap_or(exit::FAILED))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_s_progress_reaches_the_progress_display() {
+        let progress = Progress::hidden();
+        ProgressObserver(&progress).progress(2, 60);
+        assert!(
+            progress.message().starts_with("2 pages, 60 sessions"),
+            "{}",
+            progress.message()
+        );
+    }
+}
