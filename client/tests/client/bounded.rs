@@ -242,6 +242,22 @@ async fn refuses_a_zero_cap() {
     assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
 }
 
+#[test]
+fn a_client_reports_the_page_size_it_was_built_with_or_the_default() {
+    let built = |size: Option<u32>| {
+        let builder = vbo_client::Client::builder("https://vbo01").bearer_token("t");
+        match size {
+            Some(size) => builder.page_size(size),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+        .page_size()
+    };
+    assert_eq!(built(Some(25)), 25);
+    assert_eq!(built(None), vbo_client::DEFAULT_PAGE_SIZE);
+}
+
 #[tokio::test]
 async fn a_token_response_as_large_as_a_jwt_with_many_claims_is_read() {
     // A JWT with many claims runs to a few KiB; 32 KiB is well inside the 64 KiB token cap.
