@@ -161,3 +161,23 @@ impl Visitor<'_> for CountVisitor {
             .map_err(|_| E::custom(format!("{text:?} does not fit a 64-bit signed counter")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_sent_as_text_is_digits_only_and_a_refusal_says_what_was_expected() {
+        let read = |text: &str| serde_json::from_value::<Count>(serde_json::json!(text));
+        let count = read("0071012").unwrap();
+        assert_eq!((count.get(), count.sent_as_text()), (71_012, true));
+        // Each of these parses as an i64, yet is not a string of digits.
+        for text in ["-1", "+5", "", " 12"] {
+            let error = read(text).unwrap_err().to_string();
+            assert!(
+                error.contains("expected an integer or a string of digits"),
+                "{text:?}: {error}"
+            );
+        }
+    }
+}

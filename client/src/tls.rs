@@ -769,6 +769,27 @@ mod tests {
     }
 
     #[test]
+    fn a_der_tag_of_several_bytes_is_refused_and_tag_zero_is_read() {
+        // Low five bits all set: the tag goes on in the next bytes, which no field read here has.
+        assert_eq!(der::element(&[0x1f, 0x01, 0x00]), None);
+        assert_eq!(der::element(&[0xbf, 0x01, 0x00]), None);
+        assert_eq!(der::element(&[0x00, 0x00]), Some((0x00, &[][..], &[][..])));
+    }
+
+    #[test]
+    fn colons_in_a_hex_pin_must_sit_between_pairs_even_when_the_length_is_right() {
+        let pairs: Vec<&str> = (0..32).map(|i| &HEX[2 * i..2 * i + 2]).collect();
+        let placed = pairs.join(":");
+        assert_eq!(placed.len(), 95);
+        assert!(parse_pins(&placed).is_ok());
+        // The same 64 digits and 31 colons, one colon moved by a digit: still 95 characters.
+        let moved = format!("{}:{}", &placed[..1], placed[1..].replacen(':', "", 1));
+        assert_eq!(moved.len(), 95);
+        let error = parse_pins(&moved).unwrap_err();
+        assert!(error.contains("colons go between pairs"), "{error}");
+    }
+
+    #[test]
     fn only_a_ca_certificate_used_as_the_server_s_is_advised_as_not_trusted() {
         let other = |error: webpki::Error| {
             rustls::Error::from(CertificateError::Other(OtherError(Arc::new(error))))
