@@ -49,6 +49,21 @@ async fn a_zero_or_negative_lifetime_counts_as_one_second_not_as_expired() {
     }
 }
 
+#[tokio::test]
+async fn a_lifetime_outside_the_bounds_is_logged_and_one_inside_them_is_not() {
+    crate::logs::record();
+    // Lifetimes no other test grants, so the records found are this test's.
+    let clamped = |expires_in: i64| {
+        crate::logs::records().into_iter().any(|(level, text)| {
+            level == log::Level::Warn && text.contains(&format!("expires_in {expires_in};"))
+        })
+    };
+    two_pages_with(-7).await;
+    assert!(clamped(-7), "{:?}", crate::logs::records());
+    two_pages_with(3607).await;
+    assert!(!clamped(3607), "{:?}", crate::logs::records());
+}
+
 #[test]
 fn the_bounds_are_one_second_and_a_year() {
     assert_eq!(vbo_client::MIN_TOKEN_LIFETIME.as_secs(), 1);

@@ -2,6 +2,7 @@
 //! in the test): sign-in, refresh, re-sign-in, paging, retries, timeouts, TLS and secrets.
 
 mod hostile;
+mod logs;
 mod server;
 
 mod bounded;

@@ -498,34 +498,15 @@ async fn accepts_any_certificate_only_when_explicitly_told() {
     assert_eq!(client.page(JOB, 0, 30).await.unwrap().results.len(), 2);
 }
 
-/// Keeps every log record of the test binary, for the tests that check what is logged.
-struct Recorder(std::sync::Mutex<Vec<(log::Level, String)>>);
-
-impl log::Log for Recorder {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((record.level(), record.args().to_string()));
-    }
-    fn flush(&self) {}
-}
-
-static RECORDER: Recorder = Recorder(std::sync::Mutex::new(Vec::new()));
-
 #[test]
 fn skipping_verification_is_never_silent_and_logs_no_secret() {
-    let _ = log::set_logger(&RECORDER);
-    log::set_max_level(log::LevelFilter::Trace);
+    crate::logs::record();
     Client::builder("https://insecure-lab-host")
         .credentials(USERNAME, PASSWORD)
         .danger_accept_invalid_certificates(true)
         .build()
         .unwrap();
-    let records = RECORDER.0.lock().unwrap();
+    let records = crate::logs::records();
     let warning = records
         .iter()
         .find(|(level, text)| *level == log::Level::Warn && text.contains("insecure-lab-host"))
