@@ -167,6 +167,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_open_value_is_either_known_or_the_text_the_server_sent() {
+        let known: Open<u8> = Open::Known(7);
+        let unknown: Open<u8> = Open::Unknown("Paused".into());
+        assert_eq!((known.known(), known.unknown()), (Some(&7), None));
+        assert_eq!((unknown.known(), unknown.unknown()), (None, Some("Paused")));
+    }
+
+    #[test]
     fn a_counter_sent_as_text_is_digits_only_and_a_refusal_says_what_was_expected() {
         let read = |text: &str| serde_json::from_value::<Count>(serde_json::json!(text));
         let count = read("0071012").unwrap();

@@ -769,6 +769,20 @@ mod tests {
     }
 
     #[test]
+    fn a_pin_shows_itself_in_the_form_it_is_given_in() {
+        let digest: [u8; 32] = core::array::from_fn(|i| i as u8);
+        assert_eq!(
+            format!("{:?}", Pin::PublicKey(digest)),
+            format!("sha256//{}", BASE64.encode(digest))
+        );
+        assert_eq!(
+            format!("{:?}", Pin::Certificate(digest)),
+            format!("certificate SHA-256 {}", hex(&digest))
+        );
+        assert!(hex(&digest).starts_with("00:01:02:"), "{}", hex(&digest));
+    }
+
+    #[test]
     fn a_der_tag_of_several_bytes_is_refused_and_tag_zero_is_read() {
         // Low five bits all set: the tag goes on in the next bytes, which no field read here has.
         assert_eq!(der::element(&[0x1f, 0x01, 0x00]), None);
