@@ -451,6 +451,16 @@ mod tests {
             let capped = value.as_i64().unwrap();
             assert!((7..cap).contains(&capped), "{n} became {capped}");
         }
+        // Numbers past the cap spread over the whole allowed range, one for one.
+        let small = 100;
+        let spread: std::collections::BTreeSet<i64> = (small..small + 93)
+            .map(|n| {
+                let mut value = Value::from(n);
+                cap_with(&mut value, &shape, small);
+                value.as_i64().unwrap()
+            })
+            .collect();
+        assert_eq!(spread, (7..small).collect());
         let mut under = Value::from(cap - 1);
         cap_with(&mut under, &shape, cap);
         assert_eq!(under, Value::from(cap - 1), "a value under the cap is kept");
