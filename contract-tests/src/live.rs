@@ -578,3 +578,43 @@ impl<T> Drop for Abandon<T> {
         self.0.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Notes what reaches it.
+    #[derive(Default)]
+    struct Noted {
+        pages: Vec<u16>,
+        progress: Vec<(usize, usize)>,
+    }
+
+    impl Observer for Noted {
+        fn page(&mut self, raw: &Exchange) {
+            self.pages.push(raw.status);
+        }
+        fn progress(&mut self, pages: usize, sessions: usize) {
+            self.progress.push((pages, sessions));
+        }
+    }
+
+    #[test]
+    fn a_listing_passes_pages_and_progress_on_and_keeps_each_id_of_a_200_once() {
+        let mut noted = Noted::default();
+        let mut collector = IdCollector {
+            inner: &mut noted,
+            ids: Vec::new(),
+            seen: std::collections::HashSet::new(),
+        };
+        let body = |text: &str| text.as_bytes().to_vec();
+        let listed = body(r#"{"results": [{"id": "A"}, {"id": "a"}, {"id": "B"}]}"#);
+        collector.page(&Exchange::get("/v5/Jobs", 200, Vec::new(), listed));
+        let failed = body(r#"{"results": [{"id": "C"}]}"#);
+        collector.page(&Exchange::get("/v5/Jobs", 500, Vec::new(), failed));
+        collector.progress(2, 3);
+        assert_eq!(collector.ids, ["A", "B"]);
+        assert_eq!(noted.pages, [200, 500]);
+        assert_eq!(noted.progress, [(2, 3)]);
+    }
+}

@@ -393,6 +393,26 @@ fn directories_read_regular_files_once_and_skip_fifos_sockets_devices_and_loops(
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_is_a_problem_when_named_like_an_input_and_ignored_otherwise() {
+    use std::os::unix::fs::symlink;
+
+    let dir = scratch("dangling");
+    std::fs::write(dir.join("page.json"), page(0, 30, vec![session(1)]).to_string()).unwrap();
+    symlink("gone.json", dir.join("lost.json")).unwrap();
+    symlink("gone.txt", dir.join("notes.txt")).unwrap();
+    let report = verify(vec![dir.clone()]);
+    assert_eq!(report.entries.len(), 1);
+    let problems: Vec<&str> = report
+        .input_problems
+        .iter()
+        .map(|p| p.source.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(problems, ["lost.json"], "{:?}", report.input_problems);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Output hygiene
 
