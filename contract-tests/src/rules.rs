@@ -866,6 +866,33 @@ mod tests {
     }
 
     #[test]
+    fn repeats_past_the_detail_cap_are_summed_up_in_one_finding() {
+        // Every page opens with the two sessions that ended the page before.
+        let pages = (0..5_002u64)
+            .map(|p| facts(p * 3, 3, &[p, p + 1, p + 2], true))
+            .collect();
+        let (walk, _) = walk(pages);
+        assert_eq!(walk.repeats(), 10_002);
+        let closed = walk.close(Growth::New(0), true);
+        let listed = closed
+            .iter()
+            .filter(|(_, f)| f.pointer == "/results/0/id" || f.pointer == "/results/1/id")
+            .count();
+        assert_eq!(listed, REPEAT_DETAIL);
+        let summed: Vec<&Finding> = closed
+            .iter()
+            .map(|(_, f)| f)
+            .filter(|f| f.pointer.is_empty() && f.message.contains("more"))
+            .collect();
+        assert_eq!(summed.len(), 1, "{summed:?}");
+        assert!(
+            summed[0].message.starts_with("2 more "),
+            "{}",
+            summed[0].message
+        );
+    }
+
+    #[test]
     fn repeats_a_last_look_cannot_explain_are_duplicates_where_they_sit() {
         let (walk, _) = walk(vec![
             facts(0, 3, &[0, 1, 2], true),

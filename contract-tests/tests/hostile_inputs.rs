@@ -399,7 +399,11 @@ fn a_dangling_link_is_a_problem_when_named_like_an_input_and_ignored_otherwise()
     use std::os::unix::fs::symlink;
 
     let dir = scratch("dangling");
-    std::fs::write(dir.join("page.json"), page(0, 30, vec![session(1)]).to_string()).unwrap();
+    std::fs::write(
+        dir.join("page.json"),
+        page(0, 30, vec![session(1)]).to_string(),
+    )
+    .unwrap();
     symlink("gone.json", dir.join("lost.json")).unwrap();
     symlink("gone.txt", dir.join("notes.txt")).unwrap();
     let report = verify(vec![dir.clone()]);
