@@ -161,6 +161,16 @@ async fn the_mock_serves_walks_that_verify_with_no_findings_over_https() {
 }
 
 #[tokio::test]
+async fn a_mock_shows_its_address_and_job_count_and_nothing_else_in_debug() {
+    let server = MockServer::start(config(None), Tls::None).await.unwrap();
+    assert_eq!(
+        format!("{server:?}"),
+        format!("MockServer {{ base_url: {:?}, jobs: 2 }}", server.base_url())
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn sign_in_refresh_and_bearer_rules() {
     let server = MockServer::start(config(None), Tls::None).await.unwrap();
     let client = client(&server);

@@ -136,3 +136,41 @@ pub fn client(
     }
     builder.build().map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// `ServerArgs` as a command line parses them.
+    #[derive(Parser)]
+    struct Line {
+        #[command(flatten)]
+        server: ServerArgs,
+    }
+
+    #[test]
+    fn a_ca_cert_file_of_one_mebibyte_is_read_and_one_byte_more_is_refused() {
+        let path = std::env::temp_dir().join(format!("vbo-ca-cap-{}.pem", std::process::id()));
+        let with_ca = |bytes: usize| {
+            std::fs::write(&path, vec![b'\n'; bytes]).unwrap();
+            let line = Line::parse_from(["t", "--ca-cert", path.to_str().unwrap()]);
+            client(
+                "https://vbo01:4443",
+                &line.server,
+                Credentials::Token(vbo_client::Secret::new("t".to_owned())),
+                None,
+            )
+            .err()
+            .unwrap_or_default()
+        };
+        let at_cap = with_ca(1024 * 1024);
+        assert!(!at_cap.contains("larger than"), "{at_cap}");
+        let past_cap = with_ca(1024 * 1024 + 1);
+        assert!(
+            past_cap.contains("is larger than 1048576 bytes"),
+            "{past_cap}"
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -594,6 +594,24 @@ mod tests {
     }
 
     #[test]
+    fn enum_and_const_together_allow_only_the_const() {
+        let plan = compile(json!({"enum": [1, 2, 3], "const": 2})).unwrap();
+        let Node::Check(check) = plan.node(plan.root) else {
+            panic!()
+        };
+        let within_enum = compile(json!({"const": 2})).unwrap();
+        let Node::Check(only_two) = within_enum.node(within_enum.root) else {
+            panic!()
+        };
+        assert_eq!(check.allowed, only_two.allowed);
+        let outside = compile(json!({"enum": [1, 3], "const": 2})).unwrap();
+        let Node::Check(none) = outside.node(outside.root) else {
+            panic!()
+        };
+        assert_eq!(none.allowed.as_deref().map(<[_]>::len), Some(0));
+    }
+
+    #[test]
     fn exclusive_bounds_fold_into_inclusive_integer_bounds() {
         let plan =
             compile(json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "minimum": -5}))
