@@ -256,6 +256,13 @@ fn realistic_sessions_are_newest_first_with_at_most_an_active_head_and_bounded_c
         Generator::new(&contract).unwrap().mode(),
         GeneratorMode::Edge
     );
+    assert_eq!(
+        Generator::new(&contract)
+            .unwrap()
+            .with_mode(GeneratorMode::Realistic)
+            .mode(),
+        GeneratorMode::Realistic
+    );
     assert_eq!("edge".parse(), Ok(GeneratorMode::Edge));
     assert_eq!("realistic".parse(), Ok(GeneratorMode::Realistic));
     assert!("odd".parse::<GeneratorMode>().is_err());
