@@ -87,3 +87,18 @@ impl ClientHooks<Bearer> for Client {
         crate::raw::exec(self.client(), request, info).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_set_until_it_is_cleared() {
+        let bearer = Bearer::none();
+        assert!(!bearer.is_set());
+        bearer.set("abc").unwrap();
+        assert!(bearer.is_set());
+        bearer.clear();
+        assert!(!bearer.is_set());
+    }
+}

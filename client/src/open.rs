@@ -175,6 +175,13 @@ mod tests {
     }
 
     #[test]
+    fn a_counter_shows_as_its_number_however_it_was_sent() {
+        assert_eq!(Count::new(71_012).to_string(), "71012");
+        let sent_as_text: Count = serde_json::from_value(serde_json::json!("0042")).unwrap();
+        assert_eq!(sent_as_text.to_string(), "42");
+    }
+
+    #[test]
     fn a_counter_sent_as_text_is_digits_only_and_a_refusal_says_what_was_expected() {
         let read = |text: &str| serde_json::from_value::<Count>(serde_json::json!(text));
         let count = read("0071012").unwrap();

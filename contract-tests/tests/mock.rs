@@ -165,7 +165,10 @@ async fn a_mock_shows_its_address_and_job_count_and_nothing_else_in_debug() {
     let server = MockServer::start(config(None), Tls::None).await.unwrap();
     assert_eq!(
         format!("{server:?}"),
-        format!("MockServer {{ base_url: {:?}, jobs: 2 }}", server.base_url())
+        format!(
+            "MockServer {{ base_url: {:?}, jobs: 2 }}",
+            server.base_url()
+        )
     );
     server.shutdown().await.unwrap();
 }
