@@ -2,8 +2,6 @@
 //! name, and every use of http with credentials is logged as a warning that names no secret.
 //! (Its own test binary: it installs the process-wide logger.)
 
-use std::sync::Mutex;
-
 use axum::Router;
 use axum::routing::post;
 use serde_json::json;
@@ -12,29 +10,14 @@ use vbo_client::{Client, Error};
 const PASSWORD: &str = "pa55-SECRET-word";
 const TOKEN: &str = "ready-made-SECRET";
 
-/// Keeps every log record of this test binary.
-struct Recorder(Mutex<Vec<(log::Level, String)>>);
-
-impl log::Log for Recorder {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((record.level(), record.args().to_string()));
-    }
-    fn flush(&self) {}
-}
-
-static RECORDER: Recorder = Recorder(Mutex::new(Vec::new()));
+// The client test binary's recorder, shared by path: this binary installs its own logger.
+#[path = "client/logs.rs"]
+mod logs;
 
 /// The warnings logged so far that name `host`; fails if any record shows a secret.
 fn warnings_about(host: &str) -> Vec<String> {
-    let _ = log::set_logger(&RECORDER);
-    log::set_max_level(log::LevelFilter::Trace);
-    let records = RECORDER.0.lock().unwrap();
+    logs::record();
+    let records = logs::records();
     for (_, text) in records.iter() {
         assert!(!text.contains(PASSWORD) && !text.contains(TOKEN), "{text}");
     }

@@ -118,15 +118,15 @@ fn the_next_page_is_asked_for_before_this_one_is_verified_and_never_past_the_las
     assert!(report.findings().next().is_none());
 }
 
-#[test]
-fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
+/// Walks the logged collection in pages of two under `bounds`: what was asked for, and the
+/// report.
+fn walked(bounds: WalkPlan) -> (Vec<String>, Report) {
     let contract = Contract::embedded().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let source = Logged { log: log.clone() };
     let plan = WalkPlan {
         page_size: 2,
-        max_pages: Some(2),
-        ..WalkPlan::default()
+        ..bounds
     };
     let mut report = Report::default();
     runtime().block_on(live::walk_job(
@@ -137,33 +137,28 @@ fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
         &mut report,
         &mut (),
     ));
-    let asked = log.lock().unwrap().len();
-    assert_eq!(asked, 2, "{:?}", log.lock().unwrap());
+    let asked = log.lock().unwrap().clone();
+    (asked, report)
+}
+
+#[test]
+fn a_walk_stopped_by_max_pages_asks_for_nothing_beyond_it() {
+    let (asked, _) = walked(WalkPlan {
+        max_pages: Some(2),
+        ..WalkPlan::default()
+    });
+    assert_eq!(asked.len(), 2, "{asked:?}");
 }
 
 #[test]
 fn a_walk_stopped_by_max_sessions_asks_for_nothing_beyond_it() {
-    let contract = Contract::embedded().unwrap();
     // Two pages of two reach 4 sessions exactly; with 3, the second page passes the bound.
     for max_sessions in [4, 3] {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let source = Logged { log: log.clone() };
-        let plan = WalkPlan {
-            page_size: 2,
+        let (asked, report) = walked(WalkPlan {
             max_sessions,
             ..WalkPlan::default()
-        };
-        let mut report = Report::default();
-        runtime().block_on(live::walk_job(
-            &Verifier::new(&contract),
-            &source,
-            JOB,
-            plan,
-            &mut report,
-            &mut (),
-        ));
-        let asked = log.lock().unwrap().len();
-        assert_eq!(asked, 2, "max {max_sessions}: {:?}", log.lock().unwrap());
+        });
+        assert_eq!(asked.len(), 2, "max {max_sessions}: {asked:?}");
         assert_eq!(report.sessions(), 4);
     }
 }

@@ -1,4 +1,5 @@
-//! Every log record of this test binary, for the tests that check what the client logs.
+//! Every log record of a test binary, for the tests that check what the client logs (the
+//! `client` binary and `plain_http.rs`, each with its own process-wide logger).
 
 use std::sync::Mutex;
 

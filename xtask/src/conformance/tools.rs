@@ -194,6 +194,10 @@ fn with_log_tail(message: String) -> String {
 /// The last `bytes` of a file (fewer if it is shorter), from the first whole line in them.
 fn tail(path: &Path, bytes: u64) -> std::io::Result<String> {
     use std::io::{Read, Seek, SeekFrom};
+    // Looked at before opening: opening a FIFO would wait for a writer that never comes.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let mut file = std::fs::File::open(path)?;
     let length = file.metadata()?.len();
     let start = length.saturating_sub(bytes);
@@ -328,6 +332,24 @@ mod tests {
             "a cut first line: {first}"
         );
         assert!(n > 800, "the quote starts near the end, not at line {n}");
+    }
+
+    #[test]
+    fn a_log_path_that_names_a_fifo_or_a_folder_is_not_read() {
+        let dir = scratch("fifo");
+        let fifo = dir.join("debug-0.log");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        // The folder first: without the check it fails at once, where the FIFO would hang.
+        for path in [&dir, &fifo] {
+            let message = format!(
+                "npm error A complete log of this run can be found in: {}",
+                path.display()
+            );
+            // Opening the FIFO would block this test forever; it ends with a note instead.
+            let quoted = with_log_tail(message.clone());
+            assert!(quoted.contains("not a regular file"), "{quoted}");
+        }
     }
 
     #[test]
