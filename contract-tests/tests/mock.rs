@@ -284,6 +284,31 @@ fault_is_detected! {
 }
 
 #[tokio::test]
+async fn the_broken_next_link_leaves_the_collection_but_not_the_server() {
+    // The fault is a link to another path of the same origin: followed, it asks this mock.
+    let server = MockServer::start(config(Some(Fault::BrokenNext)), Tls::None)
+        .await
+        .unwrap();
+    let client = client(&server);
+    let token = sign_in(&client, &server).await;
+    let access = token["access_token"].as_str().unwrap();
+    let base = server.base_url();
+    let job = &server.job_ids()[0];
+    let page = fetch(
+        &client,
+        &format!("{base}/v5/Jobs/{job}/JobSessions"),
+        access,
+    )
+    .await;
+    let page: Value = serde_json::from_slice(&page.body).unwrap();
+    assert_eq!(
+        page["_links"]["next"]["href"],
+        format!("{base}/v5/JobSessions?offset=30&limit=30")
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn numeric_strings_fault_is_reported_at_each_statistic() {
     // Which statistics a session has is up to the generator, so each pointer is checked for
     // its exact shape: /results/<index on the page>/statistics/<an integer statistic>.

@@ -25,6 +25,12 @@ fn contract() -> Contract {
 /// The embedded document plus one operation at `path` that returns one `JobSession`, with
 /// these uuid path parameters.
 fn contract_with(path: &str, parameters: &[&str]) -> Contract {
+    let document = document_with(path, parameters);
+    Contract::from_document(document, &format!("embedded + {path}")).unwrap()
+}
+
+/// The document of `contract_with`, to edit further.
+fn document_with(path: &str, parameters: &[&str]) -> Value {
     let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
     let parameters: Vec<Value> = parameters
         .iter()
@@ -55,7 +61,7 @@ fn contract_with(path: &str, parameters: &[&str]) -> Contract {
             }
         }
     });
-    Contract::from_document(document, &format!("embedded + {path}")).unwrap()
+    document
 }
 
 fn verify(contract: &Contract, status: u16, body: &[u8], url: &str) -> Vec<vbo_contract::Finding> {
@@ -177,6 +183,52 @@ async fn an_item_under_its_job_is_found_by_the_job_s_id_and_the_item_s_id() {
     // A session's id where the job's belongs is not a job.
     let (status, _) = get(&format!("{base}/v5/Jobs/{id}/JobSessions/{id}"), &token).await;
     assert_eq!(status, 404);
+    server.shutdown().await.unwrap();
+}
+
+/// `contract()` for a team whose sessions have integer ids.
+fn with_integer_ids() -> Contract {
+    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
+    document["components"]["schemas"]["JobSession"]["properties"]["id"] =
+        json!({ "type": "integer", "minimum": 1 });
+    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["parameters"][0]["schema"] =
+        json!({ "type": "integer" });
+    Contract::from_document(document, "integer session ids").unwrap()
+}
+
+#[test]
+fn an_integer_id_echoed_from_the_path_stays_an_integer() {
+    let contract = with_integer_ids();
+    let generator = Generator::for_operation(contract.operation(OPERATION).unwrap()).unwrap();
+    for seed in 0..20 {
+        let generated = generator.body(seed);
+        let id = &generated.params["jobSessionId"];
+        assert_eq!(generated.body["id"].to_string(), *id, "seed {seed}");
+        let findings = Verifier::new(&contract)
+            .verify(&Response::body(&generated.bytes()), &generated.request())
+            .findings;
+        assert!(findings.is_empty(), "seed {seed}: {findings:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_item_with_an_integer_id_is_found_by_the_digits_of_its_path() {
+    let contract = Arc::new(with_integer_ids());
+    let (server, token) = mock(Arc::clone(&contract)).await;
+    let base = server.base_url().to_owned();
+    let job = &server.job_ids()[0];
+    let (status, page) = get(&format!("{base}/v5/Jobs/{job}/JobSessions?limit=5"), &token).await;
+    assert_eq!(status, 200);
+    let page: Value = serde_json::from_slice(&page).unwrap();
+    let session = &page["results"][4];
+    let id = session["id"].as_u64().expect("an integer id");
+
+    let url = format!("{base}/v5/JobSessions/{id}");
+    let (status, body) = get(&url, &token).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let served: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(&served, session);
+    assert!(verify(&contract, 200, &body, &url).is_empty());
     server.shutdown().await.unwrap();
 }
 

@@ -303,6 +303,28 @@ mutation_is_caught! {
     broken_offset_sequence_is_reported_as_offset_sequence => Mutation::BreakOffsetSequence;
 }
 
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn a_broken_offset_sequence_moves_one_offset_by_at_most_a_page(
+        mut pages in pages_for(Mutation::BreakOffsetSequence),
+        pick in any::<u64>(),
+    ) {
+        // The plausible bug is an offset off by part of a page, either way, not one far off.
+        let before: Vec<u64> = pages.iter().map(|p| p.offset).collect();
+        let Some(expect) = mutate::mutate(&GENERATOR, &mut pages, Mutation::BreakOffsetSequence, pick) else {
+            return Err(TestCaseError::reject("no place for this mutation"));
+        };
+        let page = &pages[expect.page];
+        let moved = page.body["offset"].as_u64().unwrap().abs_diff(before[expect.page]);
+        prop_assert!(
+            (1..=page.limit.max(1)).contains(&moved),
+            "{} moved the offset by {moved} on a page of limit {}", expect.change, page.limit
+        );
+    }
+}
+
 #[test]
 fn every_mutation_operator_has_a_test() {
     // The macro above lists one test per operator; a new operator must be added there.

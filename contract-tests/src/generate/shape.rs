@@ -337,6 +337,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_takes_its_own_variant_of_a_one_of_however_deep() {
+        let schema = json!({"oneOf": [
+            {"type": "string"},
+            {"anyOf": [
+                {"type": "integer", "minimum": 3},
+                {"type": "object", "properties": {"a": {"type": "string"}}}
+            ]}
+        ]});
+        let shape = shape_of(&schema, &schema).unwrap();
+        assert!(matches!(
+            shape.variant_for(&json!("x")),
+            Shape::String { .. }
+        ));
+        assert!(matches!(
+            shape.variant_for(&json!(5)),
+            Shape::Integer { min: 3, .. }
+        ));
+        assert!(shape.variant_for(&json!({"a": "b"})).as_object().is_some());
+        // A value of no variant's type keeps the shape itself; so does a shape that is no
+        // `OneOf`.
+        assert_eq!(shape.variant_for(&json!(true)), &shape);
+        let plain = Shape::Boolean;
+        assert_eq!(plain.variant_for(&json!(1)), &plain);
+    }
+
+    #[test]
     fn an_untyped_schema_with_object_or_array_keywords_takes_that_type() {
         for (schema, wanted) in [
             (

@@ -222,6 +222,22 @@ pub(crate) const HOSTS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::{SEED_LEN, draw};
+
+    #[test]
+    fn an_integer_whose_maximum_is_a_million_is_drawn_across_its_range() {
+        // Draws past a million are for ranges that go past it; at a maximum of exactly a
+        // million that arm would clamp each of its draws to the maximum.
+        let drawn = |max: i64| -> Vec<i64> {
+            (0..200u8)
+                .map(|s| draw(&integer(0, max), [s; SEED_LEN]).as_i64().unwrap())
+                .collect()
+        };
+        let at_max = drawn(1_000_000).iter().filter(|&&n| n == 1_000_000).count();
+        assert!(at_max < 5, "{at_max} of 200 draws are the maximum");
+        let past = drawn(2_000_000).iter().filter(|&&n| n > 1_000_000).count();
+        assert!(past > 20, "only {past} of 200 draws go past a million");
+    }
 
     #[test]
     fn timestamps_render_digits_and_offsets() {
