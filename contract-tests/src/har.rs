@@ -366,6 +366,20 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_entry_is_a_problem_and_an_incomplete_one_a_note() {
+        for broken in [
+            Unverifiable::BadStatus(1000),
+            Unverifiable::BadBase64,
+            Unverifiable::OverCap,
+        ] {
+            assert!(broken.is_problem(), "{broken:?}");
+        }
+        for incomplete in [Unverifiable::NoText, Unverifiable::Aborted] {
+            assert!(!incomplete.is_problem(), "{incomplete:?}");
+        }
+    }
+
+    #[test]
     fn base64_over_the_cap_is_refused_before_it_is_decoded() {
         // 400 characters could decode to 300 bytes, over a cap of 200: refused by length alone,
         // so even text that is not base64 is never decoded (nor held decoded) first.

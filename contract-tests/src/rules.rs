@@ -840,6 +840,14 @@ mod tests {
     }
 
     #[test]
+    fn an_id_twice_on_one_page_is_left_to_the_page_s_own_rule() {
+        // The page rule reports it ("already appears ... on this page"); the walk must not
+        // report it again as seen on an earlier page.
+        let (_, pages) = walk(vec![facts(0, 5, &[1, 2, 1], false)]);
+        assert_eq!(rules(&pages[0]), []);
+    }
+
+    #[test]
     fn a_shift_by_one_is_counted_not_reported_as_duplicates() {
         // Page 2 opens with session 2, which ended page 1: one new session pushed it down.
         let (walk, pages) = walk(vec![

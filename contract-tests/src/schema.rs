@@ -189,6 +189,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_branch_of_all_of_any_of_and_one_of_is_translated() {
+        for key in SUBSCHEMA_LISTS {
+            let out = translate(&json!({ *key: [
+                {"$ref": "#/components/schemas/Job"},
+                {"type": "string", "nullable": true}
+            ]}));
+            assert_eq!(
+                out,
+                json!({ *key: [
+                    {"$ref": "#/$defs/Job"},
+                    {"type": ["string", "null"]}
+                ]}),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
     fn nullable_adds_null_to_a_list_of_types_once() {
         assert_eq!(
             translate(&json!({"type": ["string", "integer"], "nullable": true})),

@@ -19,6 +19,20 @@ fn document_parses_with_openapiv3_as_3_0() {
 }
 
 #[test]
+fn a_contract_names_where_its_document_came_from() {
+    // The name messages give the document (`--operation` names it when the id is unknown).
+    let path = workspace_file("openapi/vbo-v5.yaml");
+    let loaded = Contract::load(&path).unwrap();
+    assert_eq!(loaded.origin(), path.display().to_string());
+    let named = Contract::from_yaml(contract::EMBEDDED_YAML, "team copy").unwrap();
+    assert_eq!(named.origin(), "team copy");
+    assert_eq!(
+        Contract::embedded().unwrap().origin(),
+        contract::DOCUMENT_PATH
+    );
+}
+
+#[test]
 fn document_passes_the_project_lint() {
     let document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
     let problems = lint::lint(&document, decisions::EMBEDDED_DECISIONS);

@@ -64,6 +64,25 @@ fn summary(findings: &[Finding]) -> Vec<(&'static str, String, Severity)> {
 }
 
 #[test]
+fn a_page_that_answers_another_offset_or_limit_than_asked_is_an_echo_mismatch() {
+    // `request()` asks for offset 0 and limit 30.
+    let mut page = page_of_one("Success", Some(CREATED));
+    page["offset"] = json!(30);
+    page["limit"] = json!(31);
+    let echoes: Vec<(&str, String, Severity)> = summary(&findings_of(&page))
+        .into_iter()
+        .filter(|(rule, ..)| *rule == "echo-mismatch")
+        .collect();
+    assert_eq!(
+        echoes,
+        [
+            ("echo-mismatch", "/offset".to_owned(), Severity::Error),
+            ("echo-mismatch", "/limit".to_owned(), Severity::Error)
+        ]
+    );
+}
+
+#[test]
 fn a_session_that_ends_the_instant_it_starts_is_fine() {
     assert_eq!(
         summary(&findings_of(&page_of_one("Success", Some(CREATED)))),

@@ -233,6 +233,38 @@ async fn an_item_with_an_integer_id_is_found_by_the_digits_of_its_path() {
 }
 
 #[tokio::test]
+async fn an_unknown_id_gets_a_404_body_of_the_document_s_own_error_schema() {
+    // A document whose 404 is not `{"message"}`: the mock's answer follows the document.
+    let path = "/v5/JobSessions/{jobSessionId}";
+    let mut document = document_with(path, &["jobSessionId"]);
+    document["paths"][path]["get"]["responses"]["404"] = json!({
+        "description": "Not found.",
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["errorCode"],
+            "properties": { "errorCode": { "type": "integer", "minimum": 1 } },
+            "additionalProperties": false
+        } } }
+    });
+    let contract = Arc::new(Contract::from_document(document, "its own 404").unwrap());
+    let (server, token) = mock(Arc::clone(&contract)).await;
+    let unknown = format!(
+        "{}/v5/JobSessions/00000000-0000-4000-8000-000000000000",
+        server.base_url()
+    );
+    let (status, body) = get(&unknown, &token).await;
+    assert_eq!(status, 404);
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert!(error["errorCode"].is_u64(), "{error}");
+    let findings = verify(&contract, 404, &body, &unknown);
+    assert!(
+        findings.iter().all(|f| f.rule == Rule::Status),
+        "the 404 body conforms to its schema: {findings:?}"
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_mock_serves_the_new_operation_and_the_verifier_judges_what_it_served() {
     let contract = Arc::new(contract());
     let (server, token) = mock(Arc::clone(&contract)).await;

@@ -303,6 +303,11 @@ fn statuses_are_declared_per_operation() {
     let sessions = contract.default_operation();
     assert!(sessions.declares_status(404));
     assert!(!sessions.declares_status(418));
+    // The contract's own shorthand asks the job-sessions operation.
+    assert_eq!(
+        (contract.declares_status(404), contract.declares_status(418)),
+        (true, false)
+    );
     let jobs = contract.operation("get_jobs").unwrap();
     assert!(
         !jobs.declares_status(404),

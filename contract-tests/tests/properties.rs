@@ -161,6 +161,18 @@ proptest! {
     }
 
     #[test]
+    fn a_short_generated_page_is_the_collection_s_last(page in GENERATOR.page_strategy()) {
+        // No next link, and a total (when the page has one) that ends with this page.
+        let count = page.body["results"].as_array().map_or(0, Vec::len) as u64;
+        if count < page.limit {
+            prop_assert!(page.body["_links"].get("next").is_none(), "{}", page.body);
+            if let Some(total) = page.body.get("totalCount").and_then(Value::as_u64) {
+                prop_assert_eq!(total, page.offset + count, "{}", page.body);
+            }
+        }
+    }
+
+    #[test]
     fn generated_pages_round_trip_through_the_client_types(page in GENERATOR.page_strategy()) {
         let typed: vbo_client::types::JobSessionPage = serde_json::from_value(page.body.clone())
             .map_err(|e| TestCaseError::fail(format!("{e}\n{}", page.body)))?;
@@ -323,6 +335,22 @@ proptest! {
             "{} moved the offset by {moved} on a page of limit {}", expect.change, page.limit
         );
     }
+
+    #[test]
+    fn a_negative_count_is_a_small_negative_number(
+        mut pages in pages_for(Mutation::NegativeCount),
+        pick in any::<u64>(),
+    ) {
+        // The plausible bug is a count gone below zero (-1 for "unknown"), not a huge one.
+        let Some(expect) = mutate::mutate(&GENERATOR, &mut pages, Mutation::NegativeCount, pick) else {
+            return Err(TestCaseError::reject("no count on this page"));
+        };
+        let count = pages[expect.page].body.pointer(&expect.pointer).and_then(Value::as_i64);
+        prop_assert!(
+            count.is_some_and(|n| (-1000..=-1).contains(&n)),
+            "{} made {count:?}", expect.change
+        );
+    }
 }
 
 #[test]
@@ -331,6 +359,7 @@ fn every_mutation_operator_has_a_test() {
     assert_eq!(Mutation::ALL.len(), 10);
     for m in Mutation::ALL {
         assert_eq!(m.id().parse::<Mutation>().ok(), Some(*m));
+        assert_eq!(m.to_string(), m.id());
     }
 }
 

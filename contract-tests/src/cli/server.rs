@@ -150,6 +150,32 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_plan_is_the_one_the_command_line_asked_for() {
+        let line = Line::try_parse_from([
+            "t",
+            "--page-size",
+            "25",
+            "--max-pages",
+            "4",
+            "--max-sessions",
+            "90",
+            "--max-walk-time",
+            "7",
+        ])
+        .unwrap();
+        let plan = line.server.plan();
+        assert_eq!(
+            (
+                plan.page_size,
+                plan.max_pages,
+                plan.max_sessions,
+                plan.max_time
+            ),
+            (25, Some(4), 90, Duration::from_secs(7))
+        );
+    }
+
+    #[test]
     fn a_ca_cert_file_of_one_mebibyte_is_read_and_one_byte_more_is_refused() {
         let path = std::env::temp_dir().join(format!("vbo-ca-cap-{}.pem", std::process::id()));
         let with_ca = |bytes: usize| {

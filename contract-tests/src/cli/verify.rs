@@ -515,7 +515,66 @@ pub fn emit(args: &Args, report: &mut Report) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+
+    /// `verify --mock-http --mock-jobs 2 --mock-sessions 7` with `fault`: its exit code and
+    /// its JSON report.
+    fn mock_run(name: &str, fault: Option<Fault>) -> (u8, serde_json::Value) {
+        let report = std::env::temp_dir().join(format!("vbo-{name}-{}.json", std::process::id()));
+        // Parsed with no flags, then set here: the `VBO_*` settings of whoever runs the tests
+        // (a server, a page size, a baseline) must not reach this run.
+        let Standalone { mut args } = Standalone::try_parse_from(["vbo-verify"]).unwrap();
+        args.server.server = None;
+        args.server.page_size = 1000;
+        args.baseline = None;
+        args.mock_http = true;
+        args.mock_jobs = 2;
+        args.mock_sessions = 7;
+        args.mock_fault = fault;
+        args.quiet = true;
+        args.outputs = vec![OutputSpec {
+            format: Some(Format::Json),
+            file: report.clone(),
+        }];
+        let code = run(&args).unwrap();
+        let written = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        std::fs::remove_file(&report).unwrap();
+        (code, written)
+    }
+
+    #[test]
+    fn a_mock_run_walks_the_jobs_and_sessions_it_was_asked_for() {
+        let (code, report) = mock_run("mock-run", None);
+        assert_eq!((code, &report["ok"]), (0, &serde_json::json!(true)));
+        // Two jobs of seven sessions, each one page, after the job list the walk starts from.
+        assert_eq!(
+            (report["sessions"].as_u64(), report["pages"].as_u64()),
+            (Some(14), Some(3)),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_mock_run_s_fault_breaks_the_sessions_and_not_the_job_list() {
+        let (code, report) = mock_run("mock-fault", Some(Fault::ServerError));
+        assert_eq!(code, 1, "{report}");
+        let findings = report["findings"].as_array().unwrap();
+        assert!(!findings.is_empty());
+        for finding in findings {
+            assert_eq!(finding["rule"], "status");
+            assert!(
+                finding["source"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/JobSessions?"),
+                "{finding}"
+            );
+        }
+        // The job list answered, so both jobs were asked for.
+        assert_eq!(report["pages"], 3, "{report}");
+    }
 
     #[test]
     fn the_walk_s_progress_reaches_the_progress_display() {

@@ -337,6 +337,20 @@ mod tests {
     }
 
     #[test]
+    fn nullable_adds_null_to_what_may_be_drawn_once() {
+        let schema = json!({"type": "string", "nullable": true});
+        assert_eq!(
+            shape_of(&schema, &schema).unwrap().json_types(),
+            ["string", "null"]
+        );
+        let listed = json!({"type": ["string", "null"], "nullable": true});
+        assert_eq!(
+            shape_of(&listed, &listed).unwrap().json_types(),
+            ["string", "null"]
+        );
+    }
+
+    #[test]
     fn a_value_takes_its_own_variant_of_a_one_of_however_deep() {
         let schema = json!({"oneOf": [
             {"type": "string"},
