@@ -746,6 +746,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_request_line_keeps_its_target_and_gains_a_slash_only_when_it_has_none() {
+        let line = |target: &str| {
+            let exchange = Exchange::get(target, 200, Vec::new(), Vec::new());
+            let written = write(&exchange);
+            let text = String::from_utf8_lossy(&written).into_owned();
+            text.lines().next().unwrap_or_default().to_owned()
+        };
+        assert_eq!(line("/v5/Jobs?limit=1"), "GET /v5/Jobs?limit=1");
+        assert_eq!(
+            line("https://vbo01:4443/v5/Jobs"),
+            "GET https://vbo01:4443/v5/Jobs"
+        );
+        assert_eq!(line("*"), "GET *");
+        assert_eq!(line("v5/Jobs"), "GET /v5/Jobs");
+    }
+
+    #[test]
     fn a_har_root_is_known_by_its_log_member_and_a_page_by_any_other() {
         assert_eq!(
             sniff(br#"{"log": {"version": "1.2", "entries": []}}"#),

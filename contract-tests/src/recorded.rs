@@ -752,6 +752,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_http_name_makes_a_capture_of_anything_but_a_har_document_or_a_curl_trace() {
+        let http = Path::new("walk.http");
+        let har = br#"{"log": {"version": "1.2", "entries": []}}"#;
+        assert_eq!(input_kind(http, har), Kind::Har);
+        let curl = http_file::sniff(b"* Connected to vbo01\n> GET /v5/Jobs HTTP/1.1\n");
+        assert_eq!(curl, Kind::CurlVerbose);
+        assert_eq!(
+            input_kind(http, b"* Connected to vbo01\n> GET /v5/Jobs HTTP/1.1\n"),
+            Kind::CurlVerbose
+        );
+        assert_eq!(input_kind(http, br#"{"offset": 0}"#), Kind::Http);
+        assert_eq!(input_kind(Path::new("walk.har"), b"{}"), Kind::Har);
+    }
+
+    #[test]
     fn page_bodies_are_named_by_file_line_or_entry_and_only_200_bodies_count() {
         let fixture = |name: &str| {
             Path::new(env!("CARGO_MANIFEST_DIR"))

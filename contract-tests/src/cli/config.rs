@@ -235,6 +235,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_named_config_file_is_read_with_the_folder_its_paths_are_relative_to() {
+        let dir = std::env::temp_dir().join(format!("vbo-config-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ci.toml");
+        std::fs::write(&path, "page-size = 25\n").unwrap();
+        let loaded = load(Some(&path));
+        let missing = load(Some(&dir.join("absent.toml")));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (config, folder) = loaded.unwrap().expect("the named file is read");
+        assert_eq!((config.page_size, folder), (Some(25), dir));
+        assert!(missing.is_err(), "a named file must exist");
+    }
+
+    #[test]
     fn a_config_error_names_the_line_and_column_of_the_mistake() {
         let error = parse(
             "vbo-contract.toml",
