@@ -756,12 +756,9 @@ mod tests {
         let http = Path::new("walk.http");
         let har = br#"{"log": {"version": "1.2", "entries": []}}"#;
         assert_eq!(input_kind(http, har), Kind::Har);
-        let curl = http_file::sniff(b"* Connected to vbo01\n> GET /v5/Jobs HTTP/1.1\n");
-        assert_eq!(curl, Kind::CurlVerbose);
-        assert_eq!(
-            input_kind(http, b"* Connected to vbo01\n> GET /v5/Jobs HTTP/1.1\n"),
-            Kind::CurlVerbose
-        );
+        let curl = b"* Connected to vbo01\n> GET /v5/Jobs HTTP/1.1\n";
+        assert_eq!(http_file::sniff(curl), Kind::CurlVerbose);
+        assert_eq!(input_kind(http, curl), Kind::CurlVerbose);
         assert_eq!(input_kind(http, br#"{"offset": 0}"#), Kind::Http);
         assert_eq!(input_kind(Path::new("walk.har"), b"{}"), Kind::Har);
     }

@@ -190,14 +190,15 @@ mod tests {
 
     #[test]
     fn each_branch_of_all_of_any_of_and_one_of_is_translated() {
-        for key in SUBSCHEMA_LISTS {
-            let out = translate(&json!({ *key: [
+        // Named here, not taken from `SUBSCHEMA_LISTS`: a keyword dropped from it must fail.
+        for key in ["allOf", "anyOf", "oneOf"] {
+            let out = translate(&json!({ key: [
                 {"$ref": "#/components/schemas/Job"},
                 {"type": "string", "nullable": true}
             ]}));
             assert_eq!(
                 out,
-                json!({ *key: [
+                json!({ key: [
                     {"$ref": "#/$defs/Job"},
                     {"type": ["string", "null"]}
                 ]}),

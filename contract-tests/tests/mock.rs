@@ -243,14 +243,20 @@ async fn sign_in_refresh_and_bearer_rules() {
     server.shutdown().await.unwrap();
 }
 
-/// Runs one walk against a mock with `fault` and returns its findings.
-async fn walk_with(fault: Fault) -> Vec<Finding> {
+/// A plain-http mock with `fault`, a client for it and an access token.
+async fn signed_in(fault: Fault) -> (MockServer, reqwest::Client, String) {
     let server = MockServer::start(config(Some(fault)), Tls::None)
         .await
         .unwrap();
     let client = client(&server);
     let token = sign_in(&client, &server).await;
     let access = token["access_token"].as_str().unwrap().to_owned();
+    (server, client, access)
+}
+
+/// Runs one walk against a mock with `fault` and returns its findings.
+async fn walk_with(fault: Fault) -> Vec<Finding> {
+    let (server, client, access) = signed_in(fault).await;
     let job = server.job_ids()[0].clone();
     let (pages, _) = walk(&client, &server, &job, 30, &access, 10).await;
     server.shutdown().await.unwrap();
@@ -286,18 +292,13 @@ fault_is_detected! {
 #[tokio::test]
 async fn the_broken_next_link_leaves_the_collection_but_not_the_server() {
     // The fault is a link to another path of the same origin: followed, it asks this mock.
-    let server = MockServer::start(config(Some(Fault::BrokenNext)), Tls::None)
-        .await
-        .unwrap();
-    let client = client(&server);
-    let token = sign_in(&client, &server).await;
-    let access = token["access_token"].as_str().unwrap();
+    let (server, client, access) = signed_in(Fault::BrokenNext).await;
     let base = server.base_url();
     let job = &server.job_ids()[0];
     let page = fetch(
         &client,
         &format!("{base}/v5/Jobs/{job}/JobSessions"),
-        access,
+        &access,
     )
     .await;
     let page: Value = serde_json::from_slice(&page.body).unwrap();
@@ -346,14 +347,7 @@ async fn numeric_strings_fault_is_reported_at_each_statistic() {
 
 #[tokio::test]
 async fn rate_limit_fault_sends_retry_after_and_expired_token_fault_sends_401() {
-    let server = MockServer::start(config(Some(Fault::RateLimit)), Tls::None)
-        .await
-        .unwrap();
-    let client = client(&server);
-    let access = sign_in(&client, &server).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (server, client, access) = signed_in(Fault::RateLimit).await;
     let url = format!(
         "{}/v5/Jobs/{}/JobSessions",
         server.base_url(),
@@ -366,19 +360,14 @@ async fn rate_limit_fault_sends_retry_after_and_expired_token_fault_sends_401() 
     assert_eq!(retried.status(), 200);
     server.shutdown().await.unwrap();
 
-    let server = MockServer::start(config(Some(Fault::ExpiredToken)), Tls::None)
-        .await
-        .unwrap();
-    let client = self::client(&server);
-    let token = sign_in(&client, &server).await;
-    let access = token["access_token"].as_str().unwrap();
+    let (server, client, access) = signed_in(Fault::ExpiredToken).await;
     let url = format!(
         "{}/v5/Jobs/{}/JobSessions",
         server.base_url(),
         server.job_ids()[0]
     );
-    assert_eq!(fetch(&client, &url, access).await.status, 200);
-    let expired = fetch(&client, &url, access).await;
+    assert_eq!(fetch(&client, &url, &access).await.status, 200);
+    let expired = fetch(&client, &url, &access).await;
     assert_eq!(expired.status, 401);
     let body: Value = serde_json::from_slice(&expired.body).unwrap();
     assert!(body["message"].as_str().unwrap().contains("expired"));
