@@ -224,7 +224,7 @@ pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
 }
 
 /// Percent-decodes one path segment; a malformed escape is kept as it is.
-fn decode_segment(segment: &str) -> String {
+pub(crate) fn decode_segment(segment: &str) -> String {
     if !segment.contains('%') {
         return segment.to_owned();
     }
@@ -250,7 +250,7 @@ fn decode_segment(segment: &str) -> String {
 }
 
 /// Percent-encodes one path segment: everything but RFC 3986 unreserved characters.
-fn encode_segment(value: &str) -> String {
+pub(crate) fn encode_segment(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

@@ -298,7 +298,7 @@ fn next_link(page: &Value, operation: &Operation, request: &Request, out: &mut V
 /// request asked for: its path template, with any API version segment (`/v6/...` for
 /// `/v5/...`), and the request's path parameters where they are known.
 pub(crate) fn stays_in(href: &str, operation: &Operation, request: &Request) -> bool {
-    let segments = path_segments(href);
+    let segments: Vec<&str> = path_segments(href).collect();
     let template: Vec<&str> = operation
         .path()
         .split('/')
@@ -309,7 +309,7 @@ pub(crate) fn stays_in(href: &str, operation: &Operation, request: &Request) -> 
             match crate::operation::template_parameter(wanted) {
                 Some(name) => request
                     .param(name)
-                    .is_none_or(|want| given.eq_ignore_ascii_case(want)),
+                    .is_none_or(|want| segment_is(given, want)),
                 None => {
                     given.eq_ignore_ascii_case(wanted) || (is_version(given) && is_version(wanted))
                 }
@@ -325,7 +325,7 @@ fn is_version(segment: &str) -> bool {
 }
 
 /// The path segments of an absolute or relative URL, without query or fragment.
-pub(crate) fn path_segments(href: &str) -> Vec<&str> {
+pub(crate) fn path_segments(href: &str) -> impl Iterator<Item = &str> {
     let without_scheme = match href.find("://") {
         Some(i) => {
             let rest = &href[i + 3..];
@@ -334,7 +334,22 @@ pub(crate) fn path_segments(href: &str) -> Vec<&str> {
         None => href,
     };
     let path = without_scheme.split(['?', '#']).next().unwrap_or_default();
-    path.split('/').filter(|s| !s.is_empty()).collect()
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// Whether a link's path `segment` is `value`: percent-decoded, as a server writes an id that
+/// needs escaping (D25), and without regard to ASCII case (D15).
+pub(crate) fn segment_is(segment: &str, value: &str) -> bool {
+    if segment.contains('%') {
+        crate::operation::decode_segment(segment).eq_ignore_ascii_case(value)
+    } else {
+        segment.eq_ignore_ascii_case(value)
+    }
+}
+
+/// Whether some path segment of `href` is `value` ([`segment_is`]).
+pub(crate) fn names(href: &str, value: &str) -> bool {
+    path_segments(href).any(|s| segment_is(s, value))
 }
 
 fn times(session: &Value, here: &dyn Fn(&str) -> String, out: &mut Vec<Finding>) {
@@ -372,9 +387,7 @@ fn self_link(item: &Value, here: &dyn Fn(&str) -> String, noun: &str, out: &mut 
     if let (Some(id), Some(href)) = (
         item.get("id").and_then(Value::as_str),
         link_href(item, "self"),
-    ) && !path_segments(href)
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(id))
+    ) && !names(href, id)
     {
         out.push(Finding::new(
             Rule::SelfLinkMismatch,
@@ -395,9 +408,7 @@ fn job_link(
     out: &mut Vec<Finding>,
 ) {
     if let (Some(job), Some(href)) = (request.job_id(), link_href(session, "job"))
-        && !path_segments(href)
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(job))
+        && !names(href, job)
     {
         out.push(Finding::new(
             Rule::JobLinkMismatch,
@@ -1113,6 +1124,42 @@ mod tests {
         assert!(stays_in_collection(
             &format!("/v5/Jobs/{job}/JobSessions"),
             None
+        ));
+    }
+
+    #[test]
+    fn a_link_names_an_id_it_percent_encodes() {
+        // A server escapes what a path segment cannot hold (D25).
+        assert!(names(
+            "https://h/v5/jobsessions/backup%201%2F2",
+            "backup 1/2"
+        ));
+        assert!(names(
+            "/v6/jobsessions/Backup%201%2f2/logitems",
+            "backup 1/2"
+        ));
+        assert!(!names("https://h/v5/jobsessions/backup%201", "backup 1/2"));
+        // Unescaped, the id's `/` makes two segments, neither of them the id.
+        assert!(!names("https://h/v5/jobsessions/backup 1/2", "backup 1/2"));
+        // An escape that is not one stays as written.
+        assert!(names("/v5/jobsessions/100%", "100%"));
+        assert!(!names("/v5/jobsessions/a%20b", "a%20b"));
+    }
+
+    #[test]
+    fn a_next_link_that_percent_encodes_the_job_stays_in_its_collection() {
+        let contract = crate::Contract::embedded().unwrap();
+        let request = Request::for_job("nightly copy");
+        let operation = contract.default_operation();
+        assert!(stays_in(
+            "/v5/Jobs/nightly%20copy/JobSessions?offset=30",
+            operation,
+            &request
+        ));
+        assert!(!stays_in(
+            "/v5/Jobs/nightly%20cop/JobSessions",
+            operation,
+            &request
         ));
     }
 

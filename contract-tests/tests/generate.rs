@@ -113,6 +113,95 @@ fn a_seeded_walk_verifies_with_no_findings() {
     }
 }
 
+/// The embedded contract with the session's `id` declared as `schema`.
+fn with_session_id(schema: Value) -> Contract {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    document["components"]["schemas"]["JobSession"]["properties"]["id"] = schema;
+    Contract::from_document(document, "session ids").unwrap()
+}
+
+/// The session ids of two pages of 60 for each of two jobs, and the findings of verifying those
+/// pages (a walk per job).
+fn ids_of_two_jobs(contract: &Contract, mode: GeneratorMode, seed: u64) -> (Vec<Value>, usize) {
+    let generator = Generator::new(contract).unwrap().with_mode(mode);
+    let verifier = Verifier::new(contract);
+    let (mut ids, mut findings) = (Vec::new(), 0);
+    for job in generator.job_ids(seed, 2) {
+        let mut walk = Walk::new(Some(0));
+        for offset in [0, 60] {
+            let page = generator.page(seed, &job, offset, 60, 120);
+            let request =
+                vbo_contract::Request::for_job(job.clone()).with_page(Some(offset), Some(60));
+            let bytes = serde_json::to_vec(&page).unwrap();
+            let f = verifier
+                .verify_in_walk(&Response::body(&bytes), &request, &mut walk)
+                .findings;
+            for x in f.iter().take(3) {
+                eprintln!("DBG {:?}", x);
+            }
+            findings += f.len();
+            let results = page["results"].as_array().unwrap();
+            ids.extend(results.iter().map(|s| s["id"].clone()));
+        }
+    }
+    (ids, findings)
+}
+
+fn distinct(ids: &[Value]) -> usize {
+    ids.iter()
+        .map(Value::to_string)
+        .collect::<HashSet<_>>()
+        .len()
+}
+
+#[test]
+fn session_ids_that_are_strings_but_not_uuids_never_repeat_within_or_across_jobs() {
+    let contract = with_session_id(json!({ "type": "string" }));
+    for mode in [GeneratorMode::Edge, GeneratorMode::Realistic] {
+        for seed in 0..4 {
+            let (ids, findings) = ids_of_two_jobs(&contract, mode, seed);
+            assert_eq!(ids.len(), 240);
+            assert_eq!(distinct(&ids), 240, "{mode:?}, seed {seed}");
+            assert_eq!(findings, 0, "{mode:?}, seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn integer_session_ids_never_repeat_within_or_across_jobs() {
+    let contract = with_session_id(json!({ "type": "integer", "minimum": 1 }));
+    for mode in [GeneratorMode::Edge, GeneratorMode::Realistic] {
+        for seed in 0..4 {
+            let (ids, findings) = ids_of_two_jobs(&contract, mode, seed);
+            assert!(ids.iter().all(|id| id.as_i64().is_some_and(|n| n >= 1)));
+            // Readers that hold numbers as doubles keep them exact.
+            assert!(ids.iter().all(|id| id.as_i64().unwrap() <= 1 << 53));
+            assert_eq!(distinct(&ids), 240, "{mode:?}, seed {seed}");
+            assert_eq!(findings, 0, "{mode:?}, seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn integer_session_ids_fill_a_narrow_declared_range_without_repeating() {
+    // 120 sessions, 120 allowed ids: every one is used once.
+    let contract = with_session_id(json!({ "type": "integer", "minimum": 1000, "maximum": 1119 }));
+    for mode in [GeneratorMode::Edge, GeneratorMode::Realistic] {
+        let generator = Generator::new(&contract).unwrap().with_mode(mode);
+        let job = &generator.job_ids(5, 1)[0];
+        let mut ids: Vec<i64> = [0, 60]
+            .into_iter()
+            .flat_map(|offset| {
+                let page = generator.page(5, job, offset, 60, 120);
+                let results = page["results"].as_array().unwrap().clone();
+                results.into_iter().map(|s| s["id"].as_i64().unwrap())
+            })
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (1000..1120).collect::<Vec<_>>(), "{mode:?}");
+    }
+}
+
 #[test]
 fn generated_values_look_real() {
     let contract = embedded();

@@ -121,7 +121,7 @@ fn item_is_clean(item: &Item, request: &Request) -> bool {
             return false;
         }
     }
-    let names = |href: &str, name: &str| path_segments(href).any(|s| s.eq_ignore_ascii_case(name));
+    let names = rules::names;
     if let Some(id) = &item.id
         && item.has_self
         && !names(&item.self_href, id)
@@ -135,20 +135,6 @@ fn item_is_clean(item: &Item, request: &Request) -> bool {
         return false;
     }
     true
-}
-
-/// The path segments of an absolute or relative URL, as [`rules::path_segments`] lists them,
-/// without collecting them.
-fn path_segments(href: &str) -> impl Iterator<Item = &str> {
-    let without_scheme = match href.find("://") {
-        Some(i) => {
-            let rest = &href[i + 3..];
-            rest.find('/').map_or("", |j| &rest[j..])
-        }
-        None => href,
-    };
-    let path = without_scheme.split(['?', '#']).next().unwrap_or_default();
-    path.split('/').filter(|s| !s.is_empty())
 }
 
 /// Whether two ids are the same without regard to ASCII case (D15).

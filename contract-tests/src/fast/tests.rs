@@ -301,11 +301,3 @@ mod quick_checks {
         assert!(!is_plain_uri_reference("http://[::1]/x"));
     }
 }
-
-proptest::proptest! {
-    #[test]
-    fn path_segments_are_the_rules_own(href in "(https?://[a-z.:0-9]{0,8})?[/a-zA-Z?#:.]{0,16}") {
-        let mine: Vec<&str> = super::path_segments(&href).collect();
-        proptest::prop_assert_eq!(mine, crate::rules::path_segments(&href));
-    }
-}

@@ -16,7 +16,7 @@ use super::seed::{ID_SALT, SESSION_SALT, draw, mix, seed_bytes};
 use super::shape::Shape;
 use super::strategy::{strategy, uuid};
 use super::{Generator, GeneratorMode, RawSession, realistic};
-use crate::operation::template_parameter;
+use crate::operation::{encode_segment, template_parameter};
 use crate::rules::Request;
 
 /// What a generated body is, as [`crate::operation::Body`] says of the operation's 200.
@@ -135,7 +135,7 @@ impl Generator {
                 if self.echoed(params).is_none()
                     && let Value::Object(map) = &mut item
                 {
-                    seeded_id(map, mask, 0, self.id_min);
+                    seeded_id(map, mask, 0, self.id_range);
                 }
                 self.dress_single((item, noise), params)
             }
@@ -191,7 +191,7 @@ impl Generator {
             return;
         }
         if let Value::Object(map) = item {
-            seeded_id(map, mask, index, self.id_min);
+            seeded_id(map, mask, index, self.id_range);
         }
         self.dress_generic(item, parent, index, None, noise);
     }
@@ -381,17 +381,4 @@ impl Generator {
             body,
         }
     }
-}
-
-/// Percent-encodes one path segment: everything but RFC 3986 unreserved characters.
-fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

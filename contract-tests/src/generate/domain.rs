@@ -8,6 +8,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use crate::operation::encode_segment;
+
 /// Sets `totalCount` (when the page has a number there) to the walk's real total.
 pub(crate) fn with_total(mut page: Value, total: u64) -> Value {
     if let Some(count) = page.get_mut("totalCount")
@@ -26,11 +28,8 @@ pub(crate) fn set_session_links(
     host: &str,
     noise: u64,
 ) {
-    let id = map
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let id = encode_segment(map.get("id").and_then(Value::as_str).unwrap_or_default());
+    let job_id = encode_segment(job_id);
     let Some(Value::Object(links)) = map.get_mut("_links") else {
         return;
     };
@@ -60,7 +59,7 @@ pub(crate) fn unique_id(session: &mut Value, seen: &mut HashSet<String>, index: 
     };
     let mut attempt = 0u64;
     while !seen.insert(id.to_ascii_lowercase()) {
-        if id.len() != 36 {
+        if id.len() != 36 || !id.is_ascii() {
             *id = format!("{id}-{index}-{attempt}");
         } else {
             let tail = (index.wrapping_add(attempt << 32)) & 0xFFFF_FFFF_FFFF;
@@ -74,24 +73,9 @@ pub(crate) fn unique_id(session: &mut Value, seen: &mut HashSet<String>, index: 
     }
 }
 
-/// Ids of seeded sessions: the last 48 bits are the index under a per-job mask, so ids never
-/// repeat within a job (up to 2^48 sessions) yet look random.
-pub(crate) fn stamp_id(session: &mut Value, mask: u64, index: u64) {
-    if let Some(Value::String(id)) = session.get_mut("id")
-        && id.len() == 36
-    {
-        let upper = id.bytes().any(|b| b.is_ascii_uppercase());
-        let tail = (index ^ mask) & 0xFFFF_FFFF_FFFF;
-        let text = if upper {
-            format!("{tail:012X}")
-        } else {
-            format!("{tail:012x}")
-        };
-        id.replace_range(24.., &text);
-    }
-}
-
+/// Names `id` (percent-encoded) in the session's own links, where a session's id was.
 pub(crate) fn set_ids_in_links(map: &mut Map<String, Value>, id: &str) {
+    let id = encode_segment(id);
     let Some(Value::Object(links)) = map.get_mut("_links") else {
         return;
     };
@@ -102,7 +86,7 @@ pub(crate) fn set_ids_in_links(map: &mut Map<String, Value>, id: &str) {
         {
             let from = start + "jobsessions/".len();
             let to = href[from..].find('/').map_or(href.len(), |i| from + i);
-            href.replace_range(from..to, id);
+            href.replace_range(from..to, &id);
         }
     }
 }
@@ -165,25 +149,41 @@ pub(crate) fn echo_id(map: &mut Map<String, Value>, id: &str) {
     map.insert("id".to_owned(), value);
 }
 
-/// Makes the id of the item at `index` unique within its collection without looking at the
-/// others: a uuid's last 48 bits become the index under `mask` (as for sessions), an integer
-/// becomes `min + index`, any other string gets the index appended.
-pub(crate) fn seeded_id(map: &mut Map<String, Value>, mask: u64, index: u64, min: i64) {
+/// Makes the id of the item at `index` unique within its collection, and all but surely across
+/// collections, without looking at the others: `mask` is the collection's own. A uuid's last
+/// 48 bits become the index under the mask; any other string gets those 48 bits appended in
+/// hex; an integer is the index past an offset the mask picks in `range`.
+pub(crate) fn seeded_id(map: &mut Map<String, Value>, mask: u64, index: u64, range: (i64, i64)) {
+    let tail = (index ^ mask) & 0xFFFF_FFFF_FFFF;
     match map.get_mut("id") {
-        Some(Value::String(id)) if id.len() == 36 => {
-            let mut value = Value::String(std::mem::take(id));
-            stamp_id(&mut value, mask, index);
-            map.insert("id".to_owned(), value);
+        // ASCII, so byte 24 is a character boundary.
+        Some(Value::String(id)) if id.len() == 36 && id.is_ascii() => {
+            let text = if id.bytes().any(|b| b.is_ascii_uppercase()) {
+                format!("{tail:012X}")
+            } else {
+                format!("{tail:012x}")
+            };
+            id.replace_range(24.., &text);
         }
-        Some(Value::String(id)) => id.push_str(&format!("-{index}")),
+        Some(Value::String(id)) => id.push_str(&format!("-{tail:012x}")),
         Some(Value::Number(_)) => {
             map.insert(
                 "id".to_owned(),
-                Value::from(min.saturating_add(index as i64)),
+                Value::from(seeded_integer(mask, index, range)),
             );
         }
         _ => {}
     }
+}
+
+/// The integer id of item `index` in `min..=max`: consecutive from an offset `mask` picks, so
+/// a collection never repeats one (up to the range's size) and two collections rarely meet.
+/// The span stops at 2^53 so that readers holding numbers as doubles (JavaScript) keep the id
+/// exact.
+fn seeded_integer(mask: u64, index: u64, (min, max): (i64, i64)) -> i64 {
+    let width = (i128::from(max) - i128::from(min) + 1).clamp(1, 1 << 53) as u64;
+    let step = (mask % width + index % width) % width;
+    min.saturating_add(step as i64)
 }
 
 /// Sets `_links.self.href` to `href`: the drawn self link keeps its other properties; with no
@@ -237,6 +237,52 @@ mod tests {
         let mut seen = HashSet::from(["job".to_owned()]);
         unique_id(&mut session, &mut seen, 7);
         assert_eq!(session["id"], "job-7-0");
+    }
+
+    #[test]
+    fn a_repeated_36_byte_id_that_is_not_ascii_gains_a_suffix() {
+        // Byte 24 falls inside the `é`: rewriting from there would split the character.
+        let id = format!("{}é{}", "a".repeat(23), "b".repeat(11));
+        assert_eq!(id.len(), 36);
+        let mut seen = HashSet::from([id.clone()]);
+        let mut session = serde_json::json!({ "id": id });
+        unique_id(&mut session, &mut seen, 3);
+        assert_eq!(session["id"], format!("{id}-3-0"));
+    }
+
+    /// The ids `seeded_id` gives items 0..n whose drawn id is `id`, under `mask`.
+    fn seeded(id: Value, mask: u64, n: u64, range: (i64, i64)) -> Vec<Value> {
+        (0..n)
+            .map(|index| {
+                let mut map = Map::from_iter([("id".to_owned(), id.clone())]);
+                seeded_id(&mut map, mask, index, range);
+                map["id"].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn seeded_uuids_keep_their_head_and_case_and_take_the_index_under_the_mask() {
+        let id = Value::from("196E4DF2-0FAF-4B8E-BA17-CE8C0EB4EDC5");
+        let ids = seeded(id, 0xAB_0000_0000_0001, 3, (1, i64::MAX));
+        assert_eq!(ids[0], "196E4DF2-0FAF-4B8E-BA17-000000000001");
+        assert_eq!(ids[1], "196E4DF2-0FAF-4B8E-BA17-000000000000");
+        assert_eq!(ids[2], "196E4DF2-0FAF-4B8E-BA17-000000000003");
+    }
+
+    #[test]
+    fn seeded_strings_that_are_not_uuids_gain_the_masked_index() {
+        let ids = seeded(Value::from("job"), 0x10, 2, (1, i64::MAX));
+        assert_eq!(ids, ["job-000000000010", "job-000000000011"]);
+    }
+
+    #[test]
+    fn seeded_integers_count_up_from_an_offset_the_mask_picks_and_wrap_in_range() {
+        let ids = seeded(Value::from(7), 8, 4, (100, 109));
+        assert_eq!(ids, [108, 109, 100, 101]);
+        // With no maximum the span stops at 2^53.
+        let ids = seeded(Value::from(7), (1 << 53) + 5, 2, (1, i64::MAX));
+        assert_eq!(ids, [6, 7]);
     }
 
     #[test]

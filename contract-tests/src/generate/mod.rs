@@ -34,7 +34,7 @@ mod strategy;
 pub use body::{BodyKind, GeneratedBody};
 use domain::Domain;
 pub(crate) use domain::unique_id;
-use domain::{set_session_links, stamp_id, with_total};
+use domain::{seeded_id, set_session_links, with_total};
 pub use realistic::GeneratorMode;
 use seed::{ID_SALT, JOB_SALT, PAGE_SALT, SESSION_SALT, mix, runner, seed_bytes};
 pub use seed::{SEED_LEN, draw};
@@ -119,8 +119,8 @@ pub struct Generator {
     domain: Domain,
     /// Whether items (or the single object) declare `_links`, and so get a self link.
     item_links: bool,
-    /// The smallest value of an integer `id`.
-    id_min: i64,
+    /// The inclusive range integer ids are seeded from: the schema's, above zero.
+    id_range: (i64, i64),
     page: ObjectShape,
     session: Shape,
     link: Shape,
@@ -210,9 +210,12 @@ impl Generator {
             .and_then(|o| o.property("_links"))
             .and_then(|p| p.shape.as_object())
             .is_some_and(|links| links.additional.is_some() || links.property("self").is_some());
-        let id_min = match item.and_then(|o| o.property("id")).map(|p| &p.shape) {
-            Some(Shape::Integer { min, .. }) => (*min).max(1),
-            _ => 1,
+        let id_range = match item.and_then(|o| o.property("id")).map(|p| &p.shape) {
+            Some(Shape::Integer { min, max }) => {
+                let min = (*min).max(1);
+                (min, (*max).max(min))
+            }
+            _ => (1, i64::MAX),
         };
         Ok(Self {
             operation: operation.id().to_owned(),
@@ -226,7 +229,7 @@ impl Generator {
                 _ => Domain::of(item_name),
             },
             item_links,
-            id_min,
+            id_range,
             limit_bounds,
             offset_bounds,
             page,
@@ -623,8 +626,8 @@ impl Generator {
                     }
                     GeneratorMode::Edge => {
                         let mut session = self.dress_session(raw, job_id);
-                        stamp_id(&mut session, id_mask, index);
                         if let Value::Object(map) = &mut session {
+                            seeded_id(map, id_mask, index, self.id_range);
                             set_session_links(map, job_id, self.host(noise), noise);
                         }
                         session
@@ -632,7 +635,9 @@ impl Generator {
                     GeneratorMode::Realistic => {
                         let (mut session, _) = raw;
                         realistic::session(&mut session, &self.session, seed, job_id, index);
-                        stamp_id(&mut session, id_mask, index);
+                        if let Value::Object(map) = &mut session {
+                            seeded_id(map, id_mask, index, self.id_range);
+                        }
                         realistic::links(&mut session, job_id, self.host(noise));
                         session
                     }

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use super::seed::mix;
 use super::shape::Shape;
 use super::strategy::render_time;
+use crate::operation::encode_segment;
 
 /// Which data the seeded API draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -334,12 +335,9 @@ pub(crate) fn links(session: &mut Value, job_id: &str, host: &str) {
     let Value::Object(map) = session else {
         return;
     };
-    let id = map
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let job = job_id.to_ascii_lowercase();
+    let id = map.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = encode_segment(&id.to_ascii_lowercase());
+    let job = encode_segment(&job_id.to_ascii_lowercase());
     map.insert(
         "_links".to_owned(),
         json!({
