@@ -218,4 +218,97 @@ mod tests {
             Some(NOT_UTF8)
         );
     }
+
+    /// Reads `reqwest`'s responses from a loopback server that writes exactly the bytes given.
+    #[cfg(feature = "reqwest")]
+    mod from_reqwest {
+        use std::time::Duration;
+
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::TcpListener;
+
+        use super::super::*;
+
+        /// Reads `bytes` from a one-connection server that writes `bytes` after the request head
+        /// and then holds the connection open (`hold`) or closes it, capped at `cap`. A read that
+        /// waits for more than the server sends fails after 5 s instead of hanging.
+        async fn read(
+            bytes: &'static [u8],
+            hold: bool,
+            cap: u64,
+        ) -> Result<OwnedResponse, ReadError> {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/v5/x", listener.local_addr().unwrap());
+            let server = tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let (mut head, mut buf) = (Vec::new(), [0u8; 1024]);
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16_384 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                stream.write_all(bytes).await.unwrap();
+                if hold {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            });
+            let response = reqwest::get(url).await.unwrap();
+            let read = OwnedResponse::from_reqwest(response, cap);
+            let read = tokio::time::timeout(Duration::from_secs(5), read)
+                .await
+                .expect("the read returns instead of waiting for bytes that never come");
+            server.abort();
+            read
+        }
+
+        const CHUNKED: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n\
+            Location: /v5/Jobs/x\r\nTransfer-Encoding: chunked\r\n\r\n\
+            4\r\n{\"a\"\r\n6\r\n: [1, \r\n3\r\n2]}\r\n0\r\n\r\n";
+
+        #[tokio::test]
+        async fn a_response_is_read_whole_with_its_status_and_headers() {
+            let read = read(CHUNKED, false, 1024).await.unwrap();
+            assert_eq!(read.status, 201);
+            assert_eq!(read.content_type.as_deref(), Some("application/json"));
+            assert_eq!(read.location.as_deref(), Some("/v5/Jobs/x"));
+            assert_eq!(read.body, br#"{"a": [1, 2]}"#);
+        }
+
+        #[tokio::test]
+        async fn a_body_exactly_at_the_cap_is_read_and_one_byte_more_refused() {
+            assert_eq!(read(CHUNKED, false, 13).await.unwrap().body.len(), 13);
+            let sized = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{\"a\": [1, 2]}";
+            assert_eq!(read(sized, false, 13).await.unwrap().body.len(), 13);
+            let refused = read(CHUNKED, false, 12).await;
+            assert_eq!(refused, Err(ReadError::TooLarge { cap: 12 }));
+        }
+
+        #[tokio::test]
+        async fn a_content_length_over_the_cap_is_refused_before_any_byte_of_the_body() {
+            // No body follows the head: reading it would wait.
+            let head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+            assert_eq!(
+                read(head, true, 999).await,
+                Err(ReadError::TooLarge { cap: 999 })
+            );
+        }
+
+        #[tokio::test]
+        async fn a_chunked_body_is_refused_at_the_chunk_that_crosses_the_cap() {
+            // The body never ends: refusing at the cap is what ends the read.
+            let endless = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n";
+            assert_eq!(
+                read(endless, true, 7).await,
+                Err(ReadError::TooLarge { cap: 7 })
+            );
+        }
+
+        #[tokio::test]
+        async fn a_body_cut_short_is_a_read_error() {
+            let cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"offset\"";
+            let error = read(cut, false, 1024).await.unwrap_err();
+            assert!(matches!(error, ReadError::Body(_)), "{error:?}");
+        }
+    }
 }

@@ -406,9 +406,11 @@ impl Run<'_, '_, '_> {
             (self.progress)(self.report.pages(), self.report.sessions());
         }
         for (walk, pages) in walks {
-            for (page, mut finding) in walk.close(Growth::Unknown, true) {
+            // A recording cannot look at the first page again (`Growth::Unknown`), so what a
+            // walk finds when it closes is about the walk as a whole: it goes with its last page.
+            for (_, mut finding) in walk.close(Growth::Unknown, true) {
                 finding.settle(mask);
-                let entry = pages.get(page.max(1) - 1).or(pages.last());
+                let entry = pages.last();
                 if let Some(entry) = entry.and_then(|&i| self.report.entries.get_mut(i)) {
                     entry.findings.push(finding);
                 }

@@ -171,7 +171,8 @@ fn item_rules(name: Option<&str>) -> ItemRules {
 }
 
 /// Applies every single-response rule of `operation` to a parsed 200 body: the paging rules to
-/// a page, and the rules of the item schema to each item of a page or a list.
+/// a page, the rules of the item schema to each item of a page or a list, and to a body that is
+/// one object the rules of its own schema (a session fetched by id is still a session).
 pub fn body(body: &Value, operation: &Operation, request: &Request, out: &mut Vec<Finding>) {
     match operation.body() {
         Some(Body::Page(paging)) => {
@@ -185,7 +186,12 @@ pub fn body(body: &Value, operation: &Operation, request: &Request, out: &mut Ve
                 items_rules(items, "", item.as_deref(), request, out);
             }
         }
-        Some(Body::Single { .. }) | None => {}
+        // Rules look members up, so a body that is not an object breaks none.
+        Some(Body::Single { schema }) => {
+            let rules = item_rules(schema.as_deref());
+            item_checks(body, &|rest: &str| rest.to_owned(), rules, request, out);
+        }
+        None => {}
     }
 }
 
@@ -213,13 +219,7 @@ fn items_rules(
         // Pointers are spelled out only for findings: formatting one per session cost more
         // than the rules themselves on a valid page.
         let here = |rest: &str| format!("{base}/{i}{rest}");
-        if rules.times {
-            times(item, &here, out);
-        }
-        self_link(item, &here, rules.noun, out);
-        if rules.job_link {
-            job_link(item, &here, request, out);
-        }
+        item_checks(item, &here, rules, request, out);
         if let Some(id) = item.get("id").and_then(Value::as_str) {
             let key = id.to_ascii_lowercase();
             if let Some(first) = first_index.get(&key) {
@@ -236,6 +236,24 @@ fn items_rules(
                 first_index.insert(key, i);
             }
         }
+    }
+}
+
+/// The rules of one item (of a page, a list, or a body that is the item itself), its pointers
+/// made by `here`: times, self link and job link, as its schema's rules say.
+fn item_checks(
+    item: &Value,
+    here: &dyn Fn(&str) -> String,
+    rules: ItemRules,
+    request: &Request,
+    out: &mut Vec<Finding>,
+) {
+    if rules.times {
+        times(item, here, out);
+    }
+    self_link(item, here, rules.noun, out);
+    if rules.job_link {
+        job_link(item, here, request, out);
     }
 }
 

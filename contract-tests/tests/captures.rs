@@ -208,6 +208,26 @@ fn a_walk_split_across_a_har_is_judged_per_job() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+#[test]
+fn a_finding_about_how_a_recorded_walk_ended_goes_with_its_last_page() {
+    // The three-page walk of the fixtures, cut after its second page, which links a third.
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(fixture("har/mitmproxy.har")).unwrap()).unwrap();
+    let mut entries = doc["log"]["entries"].as_array().unwrap().clone();
+    entries.truncate(2);
+    let dir = temp_dir("cut");
+    let path = dir.join("cut.har");
+    std::fs::write(&path, json!({"log": {"entries": entries}}).to_string()).unwrap();
+    let report = verify(std::slice::from_ref(&path));
+    let rules: Vec<Vec<Rule>> = report
+        .entries
+        .iter()
+        .map(|e| e.findings.iter().map(|f| f.rule).collect())
+        .collect();
+    assert_eq!(rules, [vec![], vec![Rule::NextOnLastPage]]);
+    std::fs::remove_dir_all(dir).ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hand-made HAR files, one per exporter
 

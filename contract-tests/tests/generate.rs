@@ -79,6 +79,19 @@ fn the_seeded_api_gives_the_same_bytes_for_the_same_seed() {
 }
 
 #[test]
+fn a_generated_page_answers_the_request_for_its_job_offset_and_limit() {
+    let page = vbo_contract::generate::GeneratedPage {
+        job_id: "j".into(),
+        offset: 30,
+        limit: 10,
+        body: json!({}),
+    };
+    let request = page.request();
+    assert_eq!(request.job_id(), Some("j"));
+    assert_eq!((request.offset, request.limit), (Some(30), Some(10)));
+}
+
+#[test]
 fn a_seeded_walk_verifies_with_no_findings() {
     let contract = embedded();
     let generator = Generator::new(&contract)

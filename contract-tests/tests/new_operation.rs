@@ -103,6 +103,42 @@ fn the_new_operation_is_routed_and_its_bodies_are_generated_and_accepted() {
     assert!(body.body["message"].is_string(), "{}", body.body);
 }
 
+#[test]
+fn a_session_fetched_by_id_is_held_to_the_session_rules() {
+    let contract = contract();
+    let id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let url = format!("https://127.0.0.1:4443/v5/JobSessions/{id}");
+    let request = contract.request("GET", &url);
+    let body = json!({
+        "id": id,
+        "status": "Running",
+        "creationTime": "2024-05-02T10:00:00Z",
+        "endTime": "2024-05-02T09:00:00Z",
+        "_links": { "self": { "href": "/v5/JobSessions/6a3fa2fb-0000-4d99-8b5d-b6bd4102ffb1" } }
+    });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    // With or without the fast path: it must not vouch for a body the rules flag.
+    for fast in [true, false] {
+        let findings = Verifier::new(&contract)
+            .with_fast_path(fast)
+            .verify(&Response::body(&bytes), &request)
+            .findings;
+        let said: Vec<(Rule, &str)> = findings
+            .iter()
+            .map(|f| (f.rule, f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (Rule::EndBeforeCreation, "/endTime"),
+                (Rule::EndWhileRunning, "/endTime"),
+                (Rule::SelfLinkMismatch, "/_links/self/href"),
+            ],
+            "fast path {fast}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 

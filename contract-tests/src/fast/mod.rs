@@ -34,7 +34,10 @@ impl FastPath {
         let root = match operation.body() {
             Some(Body::Page(_)) => Ctx::Page,
             Some(Body::List { .. }) => Ctx::List,
-            Some(Body::Single { .. }) | None => Ctx::Other,
+            // One object gets the item rules (`rules::body`), which the fast path does not
+            // apply outside a page or a list.
+            Some(Body::Single { .. }) => return None,
+            None => Ctx::Other,
         };
         Some(Self { plan, root })
     }

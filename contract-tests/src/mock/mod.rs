@@ -412,6 +412,36 @@ mod tests {
     }
 
     #[test]
+    fn with_no_sign_in_in_the_contract_only_an_unconfined_throttle_strikes_the_sign_in() {
+        let mut document =
+            crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
+        document["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove(crate::contract::TOKEN_PATH)
+            .expect("the embedded document signs in");
+        let contract = Contract::from_document(document, "no sign-in").unwrap();
+        let config = |fault, only: Option<&str>| MockConfig {
+            fault: Some(fault),
+            fault_operation: only.map(str::to_owned),
+            ..MockConfig::default()
+        };
+        let throttle = Fault::TokenThrottle;
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, None)),
+            Some(throttle)
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(throttle, Some("get_job_sessions"))),
+            None
+        );
+        assert_eq!(
+            sign_in_fault(&contract, &config(Fault::ServerError, None)),
+            None
+        );
+    }
+
+    #[test]
     fn the_sign_in_is_the_post_to_the_token_path_not_another_post() {
         let mut document =
             crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
