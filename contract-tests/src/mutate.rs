@@ -458,7 +458,11 @@ mod tests {
         let walks = generator.walk_strategy();
         let mut runner = TestRunner::deterministic();
         let mut tried = 0;
-        while tried < 20 {
+        // Bounded, so that walks that never qualify fail the test instead of hanging it.
+        for _ in 0..2_000 {
+            if tried == 20 {
+                break;
+            }
             let walk = walks.new_tree(&mut runner).unwrap().current();
             let two_full =
                 walk.pages.len() == 2 && walk.pages.iter().all(|p| results(p).len() >= 2);
@@ -499,6 +503,62 @@ mod tests {
                 }
             }
         }
+        assert_eq!(tried, 20, "walks of two full pages are drawn");
+    }
+
+    #[test]
+    fn required_places_reach_into_the_sessions_of_a_page() {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let root = Shape::Object(generator.page_shape().clone());
+        let page = generator.page(1, "j", 0, 2, 2);
+        let mut places = Vec::new();
+        required_places(&root, &page, "", &mut |object, name| {
+            places.push(format!("{object}#{name}"));
+        });
+        for place in ["#offset", "#results", "/results/0#id", "/results/1#id"] {
+            assert!(places.iter().any(|p| p == place), "{place} in {places:?}");
+        }
+    }
+
+    #[test]
+    fn a_broken_uuid_is_cut_short_or_takes_a_g_where_a_hex_digit_was() {
+        let shape = Shape::String {
+            format: Some("uuid".to_owned()),
+            min_length: 36,
+            max_length: 36,
+        };
+        let value = json!("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5");
+        let broken = |pick| replacement(Mutation::BreakUuid, &shape, &value, pick).unwrap();
+        assert_eq!(broken(1 << 16), "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc");
+        assert_eq!(broken(0), "g96e4df2-0faf-4b8e-ba17-ce8c0eb4edc5");
+        assert_eq!(
+            broken(2 << 24),
+            "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5".replacen('6', "g", 1)
+        );
+    }
+
+    #[test]
+    fn a_broken_offset_moves_back_or_forward_as_the_pick_says() {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let moved = |offset: u64, pick: u64| {
+            let mut pages = [GeneratedPage {
+                job_id: "j".into(),
+                offset,
+                limit: 30,
+                body: json!({"offset": offset, "limit": 30, "results": []}),
+            }];
+            mutate(&generator, &mut pages, Mutation::BreakOffsetSequence, pick).unwrap();
+            pages[0].body["offset"].clone()
+        };
+        // The step is 1 + (pick >> 8) % limit; bit 20 asks to move back. With bit 20 set,
+        // `pick >> 8` is 4096 + 19, and 4115 % 30 is 5: a step of 6, as without it for 5.
+        let back = (19 << 8) | (1 << 20);
+        assert_eq!(moved(60, back), 54);
+        assert_eq!(moved(60, 5 << 8), 66);
+        // Not below zero: an offset smaller than the step moves forward.
+        assert_eq!(moved(3, back), 9);
     }
 
     #[test]
@@ -519,6 +579,12 @@ mod tests {
                 json!("2026-11-29T05:33:15.1234567"),
                 json!("2026-11-29_05:33:15.1234567+01:00"),
             ]
+        );
+        // Twenty characters are enough to break a part of.
+        let twenty = json!("2026-11-29T05:33:15Z");
+        assert_eq!(
+            replacement(Mutation::BreakDateTime, &shape, &twenty, 0),
+            Some(json!("2026-13-29T05:33:15Z"))
         );
         let short = replacement(Mutation::BreakDateTime, &shape, &json!("2026-11-29"), 0);
         assert_eq!(short, Some(json!("yesterday")));

@@ -92,6 +92,40 @@ fn a_generated_page_answers_the_request_for_its_job_offset_and_limit() {
 }
 
 #[test]
+fn a_page_s_limit_bounds_come_from_its_schema_and_other_bodies_have_none() {
+    // The embedded page schema allows `limit` up to 10,000.
+    assert_eq!(Generator::new(&embedded()).unwrap().max_limit(), 10_000);
+    let contract = with_more_operations();
+    let jobs = Generator::for_operation(contract.operation("get_jobs").unwrap()).unwrap();
+    assert_eq!(jobs.max_limit(), 1);
+}
+
+#[test]
+fn first_pages_drawn_by_the_strategy_verify_and_hold_several_sessions() {
+    // A page schema whose `offset` can only be 0: every drawn page is a first page.
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    document["components"]["schemas"]["JobSessionPage"]["properties"]["offset"]["maximum"] =
+        json!(0);
+    let contract = Contract::from_document(document, "first pages only").unwrap();
+    let generator = Generator::new(&contract).unwrap();
+    let verifier = Verifier::new(&contract);
+    let mut several = 0;
+    for seed in 0..32u8 {
+        let page = vbo_contract::generate::draw(
+            &generator.page_strategy(),
+            [seed; vbo_contract::generate::SEED_LEN],
+        );
+        assert_eq!(page.offset, 0);
+        several += usize::from(page.body["results"].as_array().unwrap().len() >= 2);
+        let findings = verifier
+            .verify(&Response::body(&page.bytes()), &page.request())
+            .findings;
+        assert!(findings.is_empty(), "seed {seed}: {findings:?}");
+    }
+    assert!(several > 0);
+}
+
+#[test]
 fn a_seeded_walk_verifies_with_no_findings() {
     let contract = embedded();
     let generator = Generator::new(&contract)
@@ -522,11 +556,11 @@ fn generated_walks_reach_every_way_a_walk_ends_and_only_the_last_page_is_empty()
             .map(|p| p.body["results"].as_array().map_or(0, Vec::len))
             .collect();
         let (last, before) = counts.split_last().expect("a walk has a page");
-        assert!(
-            before.iter().all(|&n| n > 0),
-            "an empty page before the last: {counts:?}"
-        );
         let limit = walk.pages[0].limit as usize;
+        assert!(
+            before.iter().all(|&n| n == limit),
+            "a page before the last is not full: {counts:?}"
+        );
         let ending = match (*last, before.last()) {
             (0, None) => "no sessions: one empty page",
             (0, Some(_)) => "a full page, then an empty page",

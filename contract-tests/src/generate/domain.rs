@@ -181,8 +181,8 @@ pub(crate) fn seeded_id(map: &mut Map<String, Value>, mask: u64, index: u64, ran
 /// The span stops at 2^53 so that readers holding numbers as doubles (JavaScript) keep the id
 /// exact.
 fn seeded_integer(mask: u64, index: u64, (min, max): (i64, i64)) -> i64 {
-    let width = (i128::from(max) - i128::from(min) + 1).clamp(1, 1 << 53) as u64;
-    let step = (mask % width + index % width) % width;
+    let width = (i128::from(max) - i128::from(min) + 1).clamp(1, 1 << 53);
+    let step = (i128::from(mask) + i128::from(index)) % width;
     min.saturating_add(step as i64)
 }
 
@@ -232,6 +232,19 @@ mod tests {
             third != id && third != taken && third.len() == 36,
             "{third}"
         );
+        // The session's own links name the new id; its job link is left alone.
+        let mut session = serde_json::json!({"id": id, "_links": {
+            "self": {"href": format!("/v5/jobsessions/{id}")},
+            "log": {"href": format!("/v5/JobSessions/{id}/logitems")},
+            "job": {"href": "/v5/jobs/7"},
+        }});
+        unique_id(&mut session, &mut HashSet::from([id.to_owned()]), 7);
+        let new = session["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            session["_links"]["self"]["href"],
+            format!("/v5/jobsessions/{new}")
+        );
+        assert_eq!(session["_links"]["job"]["href"], "/v5/jobs/7");
         // An id that is not a uuid keeps its text and gains a suffix.
         let mut session = serde_json::json!({"id": "job"});
         let mut seen = HashSet::from(["job".to_owned()]);

@@ -298,10 +298,7 @@ impl Generator {
     pub fn session_strategy(&self, job_id: String) -> BoxedStrategy<Value> {
         let this = self.clone();
         self.raw_session()
-            .prop_map(move |raw| match this.domain {
-                Domain::Session => this.dress_session(raw, &job_id),
-                _ => this.dress_member(raw, &job_id, &mut HashSet::new(), 0),
-            })
+            .prop_map(move |raw| this.dress_member(raw, &job_id, &mut HashSet::new(), 0))
             .boxed()
     }
 

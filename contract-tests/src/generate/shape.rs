@@ -325,7 +325,9 @@ mod tests {
         let by_items: fn(Value) -> Value = |inner| json!({"type": "array", "items": inner});
         let by_additional: fn(Value) -> Value =
             |inner| json!({"type": "object", "additionalProperties": inner});
-        for wrap in [by_property, by_items, by_additional] {
+        let by_all_of: fn(Value) -> Value = |inner| json!({"allOf": [inner]});
+        let by_one_of: fn(Value) -> Value = |inner| json!({"oneOf": [inner, {"type": "null"}]});
+        for wrap in [by_property, by_items, by_additional, by_all_of, by_one_of] {
             let deep = nest(MAX_DEPTH + 1, wrap);
             assert!(
                 matches!(shape_of(&deep, &deep), Err(GenerateError::TooDeep(..))),
@@ -334,6 +336,23 @@ mod tests {
             let fits = nest(MAX_DEPTH, wrap);
             assert!(shape_of(&fits, &fits).is_ok(), "{fits}");
         }
+    }
+
+    #[test]
+    fn a_number_keeps_its_bounds_and_an_open_one_stays_within_a_billion() {
+        let bounded = json!({"type": "number", "minimum": 0.5, "maximum": 2.5});
+        assert_eq!(
+            shape_of(&bounded, &bounded).unwrap(),
+            Shape::Number { min: 0.5, max: 2.5 }
+        );
+        let open = json!({"type": "number"});
+        assert_eq!(
+            shape_of(&open, &open).unwrap(),
+            Shape::Number {
+                min: -1e9,
+                max: 1e9
+            }
+        );
     }
 
     #[test]
