@@ -522,6 +522,55 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_past_the_maximum_is_past_it_by_one_to_a_thousand() {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let limit = |pick: u64| {
+            let mut pages = [generator.page(1, "j", 0, 30, 30)].map(|body| GeneratedPage {
+                job_id: "j".into(),
+                offset: 0,
+                limit: 30,
+                body,
+            });
+            mutate(&generator, &mut pages, Mutation::LimitPastMax, pick).unwrap();
+            pages[0].body["limit"].as_u64().unwrap()
+        };
+        let max = generator.max_limit();
+        assert_eq!(
+            [limit(0), limit(7 << 8), limit(999 << 8)],
+            [max + 1, max + 8, max + 1000]
+        );
+    }
+
+    #[test]
+    fn a_negative_count_breaks_only_a_count_that_cannot_be_negative() {
+        let count = |min| Shape::Integer { min, max: 100 };
+        let value = json!(3);
+        let negative = replacement(Mutation::NegativeCount, &count(0), &value, 41 << 8);
+        assert_eq!(negative, Some(json!(-42)));
+        assert_eq!(
+            replacement(Mutation::NegativeCount, &count(-5), &value, 41 << 8),
+            None
+        );
+    }
+
+    #[test]
+    fn only_the_operators_that_compare_pages_need_a_walk() {
+        let walk: Vec<Mutation> = Mutation::ALL
+            .iter()
+            .copied()
+            .filter(|m| m.needs_walk())
+            .collect();
+        assert_eq!(
+            walk,
+            [
+                Mutation::DuplicateIdAcrossPages,
+                Mutation::BreakOffsetSequence
+            ]
+        );
+    }
+
+    #[test]
     fn a_broken_uuid_is_cut_short_or_takes_a_g_where_a_hex_digit_was() {
         let shape = Shape::String {
             format: Some("uuid".to_owned()),
