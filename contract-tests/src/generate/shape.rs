@@ -339,6 +339,21 @@ mod tests {
     }
 
     #[test]
+    fn exclusive_integer_bounds_are_the_next_integers_inside() {
+        let schema = json!({"type": "integer", "exclusiveMinimum": 2, "exclusiveMaximum": 10});
+        assert_eq!(
+            shape_of(&schema, &schema).unwrap(),
+            Shape::Integer { min: 3, max: 9 }
+        );
+        // Fractional bounds: the integers strictly inside.
+        let schema = json!({"type": "integer", "exclusiveMinimum": 2.5, "exclusiveMaximum": 9.5});
+        assert_eq!(
+            shape_of(&schema, &schema).unwrap(),
+            Shape::Integer { min: 3, max: 9 }
+        );
+    }
+
+    #[test]
     fn a_number_keeps_its_bounds_and_an_open_one_stays_within_a_billion() {
         let bounded = json!({"type": "number", "minimum": 0.5, "maximum": 2.5});
         assert_eq!(
