@@ -226,7 +226,15 @@ mod tests {
         let taken = new.to_ascii_lowercase();
         let mut seen = HashSet::from([id.to_owned(), taken.clone()]);
         let mut session = serde_json::json!({"id": id});
-        unique_id(&mut session, &mut seen, 7);
+        // On a thread, so that a retry that never moves on fails the test instead of hanging it.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            unique_id(&mut session, &mut seen, 7);
+            sender.send(session).ok();
+        });
+        let session = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a taken rewrite is followed by another");
         let third = session["id"].as_str().unwrap().to_ascii_lowercase();
         assert!(
             third != id && third != taken && third.len() == 36,
