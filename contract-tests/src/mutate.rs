@@ -571,6 +571,23 @@ mod tests {
     }
 
     #[test]
+    fn items_beyond_the_limit_are_one_or_two_past_it() {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let held = |pick: u64| {
+            let mut pages = [GeneratedPage {
+                job_id: "j".into(),
+                offset: 0,
+                limit: 3,
+                body: generator.page(1, "j", 0, 3, 3),
+            }];
+            mutate(&generator, &mut pages, Mutation::ItemsBeyondLimit, pick).unwrap();
+            pages[0].body["results"].as_array().unwrap().len()
+        };
+        assert_eq!([held(0), held(1 << 8), held(2 << 8)], [4, 5, 4]);
+    }
+
+    #[test]
     fn a_broken_uuid_is_cut_short_or_takes_a_g_where_a_hex_digit_was() {
         let shape = Shape::String {
             format: Some("uuid".to_owned()),

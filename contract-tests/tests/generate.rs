@@ -126,6 +126,33 @@ fn first_pages_drawn_by_the_strategy_verify_and_hold_several_sessions() {
 }
 
 #[test]
+fn a_drawn_page_s_total_counts_what_it_holds_and_a_page_more_when_it_links_one() {
+    let generator = Generator::new(&embedded()).unwrap();
+    let (mut counted, mut linked) = (0, 0);
+    for seed in 0..64u8 {
+        let page = vbo_contract::generate::draw(
+            &generator.page_strategy(),
+            [seed; vbo_contract::generate::SEED_LEN],
+        );
+        let Some(total) = page.body["totalCount"].as_u64() else {
+            continue;
+        };
+        counted += 1;
+        let held = page.offset + page.body["results"].as_array().unwrap().len() as u64;
+        if page.body.pointer("/_links/next").is_some() {
+            linked += 1;
+            assert_eq!(total, held + page.limit, "seed {seed}");
+        } else {
+            assert_eq!(total, held, "seed {seed}");
+        }
+    }
+    assert!(
+        counted > 0 && linked > 0,
+        "{counted} counted, {linked} linked"
+    );
+}
+
+#[test]
 fn a_seeded_walk_verifies_with_no_findings() {
     let contract = embedded();
     let generator = Generator::new(&contract)
