@@ -339,6 +339,15 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_that_leads_back_to_itself_is_refused_at_the_bound() {
+        let schema = json!({"$ref": "#/$defs/A", "$defs": {"A": {"$ref": "#/$defs/A"}}});
+        assert!(matches!(
+            shape_of(&schema, &schema),
+            Err(GenerateError::TooDeep(MAX_DEPTH, _))
+        ));
+    }
+
+    #[test]
     fn exclusive_integer_bounds_are_the_next_integers_inside() {
         let schema = json!({"type": "integer", "exclusiveMinimum": 2, "exclusiveMaximum": 10});
         assert_eq!(
