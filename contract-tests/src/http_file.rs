@@ -801,6 +801,8 @@ mod tests {
         assert_eq!(dechunk(b"{\"offset\":0}"), None);
         assert_eq!(dechunk(b"ffffffffffffffffff\r\nab"), None);
         assert_eq!(dechunk(b"5\r\nab"), None);
+        // A size is hex digits only: Rust's own parser would take a sign.
+        assert_eq!(dechunk(b"+5\r\nhello\r\n0\r\n\r\n"), None);
     }
 
     #[test]

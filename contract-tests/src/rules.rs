@@ -1077,6 +1077,26 @@ mod tests {
     }
 
     #[test]
+    fn a_short_page_with_a_next_link_is_named_by_its_own_number_when_a_page_follows() {
+        let (_, pages) = walk(vec![
+            facts(0, 3, &[0, 1, 2], true),
+            facts(3, 3, &[3, 4], true),
+            facts(6, 3, &[5], false),
+        ]);
+        let short = pages[2]
+            .iter()
+            .find(|f| f.rule == Rule::NextOnShortPage)
+            .expect("the short page before is flagged");
+        assert!(
+            short
+                .message
+                .starts_with("page 2 holds 2 of at most 3 sessions"),
+            "{}",
+            short.message
+        );
+    }
+
+    #[test]
     fn after_a_short_page_no_shift_is_assumed() {
         // A short page should have been the last; a following page repeating it is a duplicate.
         let (walk, pages) = walk(vec![

@@ -545,6 +545,26 @@ mod tests {
     }
 
     #[test]
+    fn prepare_sets_rule_levels_and_refuses_to_update_a_baseline_it_has_no_file_for() {
+        let Standalone { mut args } =
+            Standalone::try_parse_from(["vbo-verify", "--rule", "end-while-running=error"])
+                .unwrap();
+        args.baseline = None;
+        let mut report = Report::default();
+        let finding = crate::Finding::new(crate::Rule::EndWhileRunning, "/endTime", "running");
+        report.push(report::Source::new("page.json"), 1, vec![finding]);
+        prepare(&args, &mut report).unwrap();
+        let severity = report.findings().next().unwrap().severity;
+        assert_eq!(severity, crate::finding::Severity::Error);
+        args.update_baseline = true;
+        let refused = prepare(&args, &mut report).unwrap_err();
+        assert!(
+            refused.contains("--update-baseline needs --baseline"),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn a_mock_run_walks_the_jobs_and_sessions_it_was_asked_for() {
         let (code, report) = mock_run("mock-run", None);
         assert_eq!((code, &report["ok"]), (0, &serde_json::json!(true)));

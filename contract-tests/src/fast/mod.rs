@@ -124,16 +124,15 @@ fn item_is_clean(item: &Item, request: &Request) -> bool {
             return false;
         }
     }
-    let names = rules::names;
     if let Some(id) = &item.id
         && item.has_self
-        && !names(&item.self_href, id)
+        && !rules::names(&item.self_href, id)
     {
         return false;
     }
     if let Some(job) = request.job_id()
         && item.has_job
-        && !names(&item.job_href, job)
+        && !rules::names(&item.job_href, job)
     {
         return false;
     }
