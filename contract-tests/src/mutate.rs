@@ -451,6 +451,23 @@ mod tests {
     use super::*;
     use crate::Contract;
 
+    /// The seeded page of job `j` at `offset`/`limit` (full, of a longer collection) after
+    /// `mutation` with `pick`.
+    fn mutated_page(mutation: Mutation, offset: u64, limit: u64, pick: u64) -> Value {
+        let contract = Contract::embedded().unwrap();
+        let generator = Generator::new(&contract).unwrap();
+        let body = generator.page(1, "j", offset, limit, offset + limit + 1);
+        let mut pages = [GeneratedPage {
+            job_id: "j".into(),
+            offset,
+            limit,
+            body,
+        }];
+        mutate(&generator, &mut pages, mutation, pick).expect("the page offers a place");
+        let [page] = pages;
+        page.body
+    }
+
     #[test]
     fn a_duplicate_across_pages_never_takes_the_shape_of_a_shifted_collection() {
         let contract = Contract::embedded().unwrap();
@@ -523,22 +540,13 @@ mod tests {
 
     #[test]
     fn a_limit_past_the_maximum_is_past_it_by_one_to_a_thousand() {
+        let limit = |pick| mutated_page(Mutation::LimitPastMax, 0, 30, pick)["limit"].as_u64();
         let contract = Contract::embedded().unwrap();
         let generator = Generator::new(&contract).unwrap();
-        let limit = |pick: u64| {
-            let mut pages = [generator.page(1, "j", 0, 30, 30)].map(|body| GeneratedPage {
-                job_id: "j".into(),
-                offset: 0,
-                limit: 30,
-                body,
-            });
-            mutate(&generator, &mut pages, Mutation::LimitPastMax, pick).unwrap();
-            pages[0].body["limit"].as_u64().unwrap()
-        };
         let max = generator.max_limit();
         assert_eq!(
             [limit(0), limit(7 << 8), limit(999 << 8)],
-            [max + 1, max + 8, max + 1000]
+            [Some(max + 1), Some(max + 8), Some(max + 1000)]
         );
     }
 
@@ -572,19 +580,14 @@ mod tests {
 
     #[test]
     fn items_beyond_the_limit_are_one_or_two_past_it() {
-        let contract = Contract::embedded().unwrap();
-        let generator = Generator::new(&contract).unwrap();
-        let held = |pick: u64| {
-            let mut pages = [GeneratedPage {
-                job_id: "j".into(),
-                offset: 0,
-                limit: 3,
-                body: generator.page(1, "j", 0, 3, 3),
-            }];
-            mutate(&generator, &mut pages, Mutation::ItemsBeyondLimit, pick).unwrap();
-            pages[0].body["results"].as_array().unwrap().len()
+        let held = |pick| {
+            let page = mutated_page(Mutation::ItemsBeyondLimit, 0, 3, pick);
+            page["results"].as_array().map(Vec::len)
         };
-        assert_eq!([held(0), held(1 << 8), held(2 << 8)], [4, 5, 4]);
+        assert_eq!(
+            [held(0), held(1 << 8), held(2 << 8)],
+            [Some(4), Some(5), Some(4)]
+        );
     }
 
     #[test]
@@ -606,17 +609,8 @@ mod tests {
 
     #[test]
     fn a_broken_offset_moves_back_or_forward_as_the_pick_says() {
-        let contract = Contract::embedded().unwrap();
-        let generator = Generator::new(&contract).unwrap();
-        let moved = |offset: u64, pick: u64| {
-            let mut pages = [GeneratedPage {
-                job_id: "j".into(),
-                offset,
-                limit: 30,
-                body: json!({"offset": offset, "limit": 30, "results": []}),
-            }];
-            mutate(&generator, &mut pages, Mutation::BreakOffsetSequence, pick).unwrap();
-            pages[0].body["offset"].clone()
+        let moved = |offset, pick| {
+            mutated_page(Mutation::BreakOffsetSequence, offset, 30, pick)["offset"].clone()
         };
         // The step is 1 + (pick >> 8) % limit; bit 20 asks to move back. With bit 20 set,
         // `pick >> 8` is 4096 + 19, and 4115 % 30 is 5: a step of 6, as without it for 5.

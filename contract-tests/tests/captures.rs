@@ -187,45 +187,46 @@ async fn a_har_of_a_mock_walk_verifies_like_the_walk_itself() {
     }
 }
 
+/// The fixtures' three-page mitmproxy walk with its entries edited by `edit`, written to a
+/// HAR file of a temporary folder `name`; verified. The folder is removed.
+fn verify_edited_walk(name: &str, edit: impl FnOnce(&mut Vec<Value>)) -> Report {
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(fixture("har/mitmproxy.har")).unwrap()).unwrap();
+    let mut entries = doc["log"]["entries"].as_array().unwrap().clone();
+    edit(&mut entries);
+    let dir = temp_dir(name);
+    let path = dir.join(format!("{name}.har"));
+    std::fs::write(&path, json!({"log": {"entries": entries}}).to_string()).unwrap();
+    let report = verify(std::slice::from_ref(&path));
+    std::fs::remove_dir_all(dir).ok();
+    report
+}
+
 #[test]
 fn a_walk_split_across_a_har_is_judged_per_job() {
     // The three-page walk of the fixtures, with its middle page missing: the walk of its job
     // sees offset 6 after 0, although a page of another job sits between them.
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(fixture("har/mitmproxy.har")).unwrap()).unwrap();
-    let mut entries = doc["log"]["entries"].as_array().unwrap().clone();
-    entries.remove(1);
-    let dir = temp_dir("gap");
-    let path = dir.join("gap.har");
-    std::fs::write(&path, json!({"log": {"entries": entries}}).to_string()).unwrap();
-    let report = verify(std::slice::from_ref(&path));
+    let report = verify_edited_walk("gap", |entries| {
+        entries.remove(1);
+    });
     assert_eq!(report.pages(), 2);
     assert!(
         report.findings().any(|f| f.rule == Rule::OffsetSequence),
         "{:?}",
         findings(&report)
     );
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
 fn a_finding_about_how_a_recorded_walk_ended_goes_with_its_last_page() {
     // The three-page walk of the fixtures, cut after its second page, which links a third.
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(fixture("har/mitmproxy.har")).unwrap()).unwrap();
-    let mut entries = doc["log"]["entries"].as_array().unwrap().clone();
-    entries.truncate(2);
-    let dir = temp_dir("cut");
-    let path = dir.join("cut.har");
-    std::fs::write(&path, json!({"log": {"entries": entries}}).to_string()).unwrap();
-    let report = verify(std::slice::from_ref(&path));
+    let report = verify_edited_walk("cut", |entries| entries.truncate(2));
     let rules: Vec<Vec<Rule>> = report
         .entries
         .iter()
         .map(|e| e.findings.iter().map(|f| f.rule).collect())
         .collect();
     assert_eq!(rules, [vec![], vec![Rule::NextOnLastPage]]);
-    std::fs::remove_dir_all(dir).ok();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -384,14 +384,18 @@ fn mix64(mut z: u64) -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sign_in_is_throttled_unless_the_fault_is_confined_elsewhere() {
-        let contract = Contract::embedded().unwrap();
-        let config = |fault, only: Option<&str>| MockConfig {
+    /// A mock with `fault`, confined to the operation `only` when given.
+    fn config(fault: Fault, only: Option<&str>) -> MockConfig {
+        MockConfig {
             fault: Some(fault),
             fault_operation: only.map(str::to_owned),
             ..MockConfig::default()
-        };
+        }
+    }
+
+    #[test]
+    fn sign_in_is_throttled_unless_the_fault_is_confined_elsewhere() {
+        let contract = Contract::embedded().unwrap();
         let throttle = Fault::TokenThrottle;
         assert_eq!(
             sign_in_fault(&contract, &config(throttle, None)),
@@ -421,11 +425,6 @@ mod tests {
             .remove(crate::contract::TOKEN_PATH)
             .expect("the embedded document signs in");
         let contract = Contract::from_document(document, "no sign-in").unwrap();
-        let config = |fault, only: Option<&str>| MockConfig {
-            fault: Some(fault),
-            fault_operation: only.map(str::to_owned),
-            ..MockConfig::default()
-        };
         let throttle = Fault::TokenThrottle;
         assert_eq!(
             sign_in_fault(&contract, &config(throttle, None)),
@@ -460,11 +459,7 @@ mod tests {
         document["paths"] = serde_json::Value::Object(paths);
         let contract = Contract::from_document(document, "with another POST").unwrap();
         assert_eq!(contract.operations()[0].id(), "act", "listed first");
-        let config = MockConfig {
-            fault: Some(Fault::TokenThrottle),
-            fault_operation: Some("create_token".into()),
-            ..MockConfig::default()
-        };
+        let config = config(Fault::TokenThrottle, Some("create_token"));
         assert_eq!(
             sign_in_fault(&contract, &config),
             Some(Fault::TokenThrottle)
