@@ -555,8 +555,8 @@ impl PageSource for vbo_client::Client {
     /// The client's log of absorbed faults, cumulative since it was built.
     fn transient(&self) -> Vec<Transient> {
         let log = self.transient_log();
+        // `counts` names only the kinds that happened.
         log.counts()
-            .filter(|(_, count)| *count > 0)
             .map(|(kind, count)| {
                 let first = log.first(kind);
                 Transient {

@@ -128,6 +128,17 @@ mod tests {
     }
 
     #[test]
+    fn canonical_uuids_are_kept_compactly_and_only_other_ids_as_strings() {
+        // The memory claim of this module: a uuid costs 16 bytes and a page 4, not a String.
+        let mut seen = SeenIds::default();
+        seen.first_page_or_insert("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5", 1);
+        seen.first_page_or_insert("196E4DF2-0FAF-4B8E-BA17-CE8C0EB4EDC6", 2);
+        seen.first_page_or_insert("session-a", 2);
+        assert_eq!((seen.uuids.len(), seen.pages.len()), (2, 2));
+        assert_eq!(seen.other.len(), 1);
+    }
+
+    #[test]
     fn parse_uuid_takes_only_the_canonical_form() {
         assert!(parse_uuid("196E4DF2-0FAF-4B8E-BA17-CE8C0EB4EDC5").is_some());
         assert!(parse_uuid("196e4df20faf4b8eba17ce8c0eb4edc5").is_none());

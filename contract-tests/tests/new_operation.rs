@@ -104,6 +104,35 @@ fn the_new_operation_is_routed_and_its_bodies_are_generated_and_accepted() {
 }
 
 #[test]
+fn an_error_body_is_drawn_from_its_schema_alone_even_when_it_declares_an_id() {
+    // An error schema with an `id` of its own (a trace id, say): it is not the session's id,
+    // so nothing from the path is echoed into it.
+    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
+    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["responses"]["404"] = json!({
+        "description": "Not found.",
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["id", "message"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "message": { "type": "string" }
+            }
+        } } }
+    });
+    let contract = Contract::from_document(document, "embedded + error id").unwrap();
+    let operation = contract.operation(OPERATION).unwrap();
+    let not_found = Generator::for_response(operation, 404).unwrap();
+    assert_eq!(not_found.kind(), BodyKind::Other);
+    let path_id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let params = [("jobSessionId".to_owned(), path_id.to_owned())].into();
+    for seed in 0..20 {
+        let body = not_found.single(seed, &params);
+        assert!(body["message"].is_string(), "{body}");
+        assert_ne!(body["id"], json!(path_id), "seed {seed}");
+    }
+}
+
+#[test]
 fn a_session_fetched_by_id_is_held_to_the_session_rules() {
     let contract = contract();
     let id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";

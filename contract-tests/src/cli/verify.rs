@@ -597,6 +597,22 @@ mod tests {
     }
 
     #[test]
+    fn a_mock_run_reports_each_kind_of_fault_the_client_absorbed_and_no_other() {
+        let (code, report) = mock_run("mock-rate-limit", Some(Fault::RateLimit));
+        assert_eq!(code, 0, "absorbed faults leave the verdict clean: {report}");
+        let transient = report["transient"].as_array().unwrap();
+        let kinds: Vec<(&str, u64)> = transient
+            .iter()
+            .map(|t| (t["kind"].as_str().unwrap(), t["count"].as_u64().unwrap()))
+            .collect();
+        assert!(
+            kinds.iter().any(|&(kind, _)| kind == "rate-limited"),
+            "{kinds:?}"
+        );
+        assert!(kinds.iter().all(|&(_, count)| count > 0), "{kinds:?}");
+    }
+
+    #[test]
     fn the_walk_s_progress_reaches_the_progress_display() {
         let progress = Progress::hidden();
         ProgressObserver(&progress).progress(2, 60);
