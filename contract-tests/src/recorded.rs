@@ -849,6 +849,28 @@ mod tests {
     }
 
     #[test]
+    fn page_bodies_split_lines_of_json_by_content_unless_the_file_is_named_json() {
+        let dir = std::env::temp_dir().join(format!("vbo-page-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lines = "{\"offset\":0,\"limit\":1,\"results\":[]}\n{\"offset\":1,\"limit\":1,\"results\":[]}\n";
+        let (log, json) = (dir.join("walk.log"), dir.join("two.json"));
+        std::fs::write(&log, lines).unwrap();
+        std::fs::write(&json, lines).unwrap();
+        let named = |path: &Path| -> Vec<String> {
+            let dir = dir.display().to_string();
+            page_bodies(path)
+                .unwrap()
+                .into_iter()
+                .map(|(name, _)| name.strip_prefix(&dir).unwrap()[1..].to_owned())
+                .collect()
+        };
+        let (from_log, from_json) = (named(&log), named(&json));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(from_log, ["walk.log:1", "walk.log:2"]);
+        assert_eq!(from_json, ["two.json"], "a .json file is one body");
+    }
+
+    #[test]
     fn route_takes_only_gets_of_operations_of_the_contract() {
         let contract = Contract::embedded().unwrap();
         let route = |method: &str, url: &str| route(&contract, method, url);

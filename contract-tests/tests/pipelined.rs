@@ -14,10 +14,11 @@ use vbo_contract::{Contract, Verifier};
 
 const JOB: &str = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
 
-/// A three-page collection (2 + 2 + 1 sessions) that logs when each page is asked for, and
-/// whether ahead of need.
+/// A collection of `total` sessions in pages of two (five: 2 + 2 + 1) that logs when each
+/// page is asked for, and whether ahead of need.
 struct Logged {
     log: Arc<Mutex<Vec<String>>>,
+    total: u64,
 }
 
 impl Logged {
@@ -28,14 +29,14 @@ impl Logged {
             .and_then(|rest| rest.split('&').next())
             .and_then(|n| n.parse().ok())
             .unwrap();
-        let ids: Vec<u64> = (offset..(offset + 2).min(5)).collect();
+        let ids: Vec<u64> = (offset..(offset + 2).min(self.total)).collect();
         let results: Vec<_> = ids
             .iter()
             .map(|n| json!({ "id": format!("6a3fa2fb-3a77-4d99-8b5d-0000000000{n:02}"), "status": "Success",
                 "creationTime": "2020-12-13T22:00:00Z", "endTime": "2020-12-13T22:02:00Z" }))
             .collect();
         let mut page = json!({ "offset": offset, "limit": 2, "results": results });
-        if offset + 2 < 5 {
+        if offset + 2 < self.total {
             page["_links"] = json!({ "next": { "href": format!("/v5/Jobs/{JOB}/JobSessions?offset={}&limit=2", offset + 2) } });
         }
         Exchange::get(
@@ -88,7 +89,10 @@ fn runtime() -> tokio::runtime::Runtime {
 fn the_next_page_is_asked_for_before_this_one_is_verified_and_never_past_the_last() {
     let contract = Contract::embedded().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
-    let source = Logged { log: log.clone() };
+    let source = Logged {
+        log: log.clone(),
+        total: 5,
+    };
     let plan = WalkPlan {
         page_size: 2,
         ..WalkPlan::default()
@@ -118,12 +122,22 @@ fn the_next_page_is_asked_for_before_this_one_is_verified_and_never_past_the_las
     assert!(report.findings().next().is_none());
 }
 
-/// Walks the logged collection in pages of two under `bounds`: what was asked for, and the
-/// report.
+/// Walks the logged collection of five in pages of two under `bounds`: what was asked for,
+/// and the report.
 fn walked(bounds: WalkPlan) -> (Vec<String>, Report) {
+    walked_of(
+        Logged {
+            log: Arc::default(),
+            total: 5,
+        },
+        bounds,
+    )
+}
+
+/// Walks `source` in pages of two under `bounds`.
+fn walked_of(source: Logged, bounds: WalkPlan) -> (Vec<String>, Report) {
     let contract = Contract::embedded().unwrap();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let source = Logged { log: log.clone() };
+    let log = source.log.clone();
     let plan = WalkPlan {
         page_size: 2,
         ..bounds
@@ -139,6 +153,25 @@ fn walked(bounds: WalkPlan) -> (Vec<String>, Report) {
     ));
     let asked = log.lock().unwrap().clone();
     (asked, report)
+}
+
+#[test]
+fn a_full_last_page_without_a_next_link_is_not_looked_past() {
+    // Four sessions: the second page is full, and its missing `next` says it is the last.
+    let four = Logged {
+        log: Arc::default(),
+        total: 4,
+    };
+    let (asked, report) = walked_of(four, WalkPlan::default());
+    let path = format!("/v5/Jobs/{JOB}/JobSessions");
+    assert_eq!(
+        asked,
+        [
+            format!("get {path}?offset=0&limit=2"),
+            format!("ahead {path}?offset=2&limit=2"),
+        ]
+    );
+    assert_eq!(report.sessions(), 4);
 }
 
 #[test]
