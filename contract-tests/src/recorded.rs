@@ -849,13 +849,20 @@ mod tests {
     }
 
     #[test]
-    fn page_bodies_split_lines_of_json_by_content_unless_the_file_is_named_json() {
+    fn lines_of_json_are_pages_by_content_or_by_name_unless_the_file_is_named_json() {
         let dir = std::env::temp_dir().join(format!("vbo-page-lines-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let lines = "{\"offset\":0,\"limit\":1,\"results\":[]}\n{\"offset\":1,\"limit\":1,\"results\":[]}\n";
-        let (log, json) = (dir.join("walk.log"), dir.join("two.json"));
-        std::fs::write(&log, lines).unwrap();
-        std::fs::write(&json, lines).unwrap();
+        let walk =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid/walk-three-pages.ndjson");
+        let lines = std::fs::read_to_string(walk).unwrap();
+        let (log, json, one) = (
+            dir.join("walk.log"),
+            dir.join("walk.json"),
+            dir.join("one.ndjson"),
+        );
+        std::fs::write(&log, &lines).unwrap();
+        std::fs::write(&json, &lines).unwrap();
+        std::fs::write(&one, lines.lines().next().unwrap()).unwrap();
         let named = |path: &Path| -> Vec<String> {
             let dir = dir.display().to_string();
             page_bodies(path)
@@ -864,10 +871,28 @@ mod tests {
                 .map(|(name, _)| name.strip_prefix(&dir).unwrap()[1..].to_owned())
                 .collect()
         };
-        let (from_log, from_json) = (named(&log), named(&json));
+        let names = [named(&log), named(&json), named(&one)];
+        let contract = Contract::embedded().unwrap();
+        let verifier = Verifier::new(&contract);
+        let verified = |path: &Path| {
+            let report = verify_paths(&verifier, &[path.to_owned()], &mut |_, _| {});
+            (
+                report.pages(),
+                report.findings().map(|f| f.rule).collect::<Vec<_>>(),
+            )
+        };
+        let [from_log, from_json] = [verified(&log), verified(&json)];
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(from_log, ["walk.log:1", "walk.log:2"]);
-        assert_eq!(from_json, ["two.json"], "a .json file is one body");
+        assert_eq!(names[0], ["walk.log:1", "walk.log:2", "walk.log:3"]);
+        assert_eq!(names[1], ["walk.json"], "a .json file is one body");
+        assert_eq!(
+            names[2],
+            ["one.ndjson:1"],
+            "the name says lines, however many"
+        );
+        assert_eq!(from_log, (3, vec![]), "verified line by line");
+        assert_eq!(from_json.0, 1, "verified as one body");
+        assert!(!from_json.1.is_empty(), "which is not one JSON value");
     }
 
     #[test]
