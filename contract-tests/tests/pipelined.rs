@@ -2,9 +2,11 @@
 //! further, never past the last page, and the findings and their order are what a walk that
 //! waits for each page finds.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vbo_client::{Client, Credentials, Secret};
 use vbo_contract::Exchange;
 use vbo_contract::live::{self, Observer, PageSource, WalkPlan};
@@ -284,4 +286,81 @@ fn a_walk_one_page_ahead_finds_what_a_walk_page_by_page_finds() {
         assert!(!ahead.0.is_empty(), "{fault:?} is found");
         assert_eq!(ahead, on_demand, "{fault:?}");
     }
+}
+
+#[test]
+fn a_page_asked_for_ahead_is_abandoned_when_the_walk_ends_before_it() {
+    // Pages at offsets 0 and 2 are the same full page with a next link: the walk asks for
+    // offset 4 ahead, then ends on the loop. The server holds that request open until the
+    // client hangs up, which it must do at once, not at its timeout (or never send it).
+    let contract = Contract::embedded().unwrap();
+    runtime().block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let holding = Arc::clone(&held);
+        let server = tokio::spawn(async move {
+            let same_page = Logged {
+                log: Arc::default(),
+                total: 100,
+            }
+            .page("?offset=0&limit=2")
+            .body;
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if String::from_utf8_lossy(&head).contains("offset=4") {
+                    let holding = Arc::clone(&holding);
+                    holding.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(async move {
+                        while !matches!(stream.read(&mut buf).await, Ok(0) | Err(_)) {}
+                        holding.fetch_sub(1, Ordering::SeqCst);
+                    });
+                    continue;
+                }
+                let mut out = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    same_page.len()
+                )
+                .into_bytes();
+                out.extend_from_slice(&same_page);
+                let _ = stream.write_all(&out).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        let client = Client::builder(&base)
+            .bearer_token("loopback")
+            .build()
+            .unwrap();
+        let plan = WalkPlan {
+            page_size: 2,
+            ..WalkPlan::default()
+        };
+        let mut report = Report::default();
+        live::walk_job(&Verifier::new(&contract), &client, JOB, plan, &mut report, &mut ()).await;
+        let rules: Vec<&str> = report.findings().map(|f| f.rule.id()).collect();
+        assert!(rules.contains(&"page-loop"), "{rules:?}");
+        // Time for a request that was not abandoned to reach the server, then for an
+        // abandoned one's connection to close.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let started = std::time::Instant::now();
+        while held.load(Ordering::SeqCst) > 0 && started.elapsed().as_secs() < 5 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            held.load(Ordering::SeqCst),
+            0,
+            "the request asked for ahead is abandoned when the walk ends"
+        );
+        server.abort();
+    });
 }
