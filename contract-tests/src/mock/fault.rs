@@ -184,6 +184,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_fault_prints_and_parses_as_its_id() {
+        for &fault in Fault::ALL {
+            assert_eq!(fault.to_string(), fault.id());
+            assert_eq!(fault.to_string().parse::<Fault>(), Ok(fault));
+        }
+    }
+
+    #[test]
     fn each_fault_applies_to_its_operations() {
         let mut document =
             crate::contract::parse_document(crate::contract::EMBEDDED_YAML, "embedded").unwrap();
