@@ -384,6 +384,23 @@ fn mix64(mut z: u64) -> u64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn mix64_is_splitmix64_s_output_function() {
+        // SplitMix64 (Steele, Lea and Flood 2014) seeded with 0 starts 0xe220a8397b1dcdaf,
+        // 0x6e789e6aa1b965f4, 0x06c45d188009454f: its state steps by the golden gamma and each
+        // output is mix64 of the state before the step.
+        let gamma = 0x9e37_79b9_7f4a_7c15_u64;
+        let outputs = [0, gamma, gamma.wrapping_mul(2)].map(mix64);
+        assert_eq!(
+            outputs,
+            [
+                0xe220_a839_7b1d_cdaf,
+                0x6e78_9e6a_a1b9_65f4,
+                0x06c4_5d18_8009_454f
+            ]
+        );
+    }
+
     /// A mock with `fault`, confined to the operation `only` when given.
     fn config(fault: Fault, only: Option<&str>) -> MockConfig {
         MockConfig {
