@@ -696,6 +696,33 @@ async fn an_unknown_job_is_a_404_with_the_documented_error_body() {
 }
 
 #[tokio::test]
+async fn without_a_documented_job_list_a_job_id_is_known_by_its_parameter_s_name() {
+    // The embedded document without its `GET /v5/Jobs`: `{jobId}` alone says the id names a
+    // job.
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    document["paths"].as_object_mut().unwrap().remove("/v5/Jobs");
+    let contract = Contract::from_document(document, "embedded - /v5/Jobs").unwrap();
+    let config = MockConfig {
+        contract: Some(std::sync::Arc::new(contract)),
+        ..config(None)
+    };
+    let server = MockServer::start(config, Tls::None).await.unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sessions_of = |job: &str| format!("{}/v5/Jobs/{job}/JobSessions", server.base_url());
+    let unknown = sessions_of("00000000-0000-4000-8000-000000000000");
+    assert_eq!(fetch(&client, &unknown, &access).await.status, 404);
+    let known = sessions_of(&server.job_ids()[0]);
+    assert_eq!(fetch(&client, &known, &access).await.status, 200);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the_document() {
     let mut document =
         vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
