@@ -702,7 +702,10 @@ async fn without_a_documented_job_list_a_job_id_is_known_by_its_parameter_s_name
     let mut document =
         vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
             .unwrap();
-    document["paths"].as_object_mut().unwrap().remove("/v5/Jobs");
+    document["paths"]
+        .as_object_mut()
+        .unwrap()
+        .remove("/v5/Jobs");
     let contract = Contract::from_document(document, "embedded - /v5/Jobs").unwrap();
     let config = MockConfig {
         contract: Some(std::sync::Arc::new(contract)),
@@ -719,6 +722,40 @@ async fn without_a_documented_job_list_a_job_id_is_known_by_its_parameter_s_name
     assert_eq!(fetch(&client, &unknown, &access).await.status, 404);
     let known = sessions_of(&server.job_ids()[0]);
     assert_eq!(fetch(&client, &known, &access).await.status, 200);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_post_operation_other_than_sign_in_is_served() {
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    document["paths"]["/v5/Jobs/{jobId}/start"] = serde_json::json!({ "post": {
+        "operationId": "start_job",
+        "parameters": [{ "name": "jobId", "in": "path", "required": true,
+            "schema": { "type": "string", "format": "uuid" } }],
+        "responses": { "204": { "description": "Started." } }
+    } });
+    let contract = Contract::from_document(document, "embedded + POST start").unwrap();
+    let config = MockConfig {
+        contract: Some(std::sync::Arc::new(contract)),
+        ..config(None)
+    };
+    let server = MockServer::start(config, Tls::None).await.unwrap();
+    let client = client(&server);
+    let access = sign_in(&client, &server).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}/v5/Jobs/{}/start",
+        server.base_url(),
+        server.job_ids()[0]
+    );
+    let started = client.post(&url).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(started.status(), 204);
+    let fetched = fetch(&client, &url, &access).await;
+    assert_eq!(fetched.status, 405, "the path takes POST only");
     server.shutdown().await.unwrap();
 }
 
