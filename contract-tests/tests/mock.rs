@@ -161,6 +161,16 @@ async fn the_mock_serves_walks_that_verify_with_no_findings_over_https() {
 }
 
 #[tokio::test]
+async fn a_mock_that_was_shut_down_accepts_no_connection() {
+    let server = MockServer::start(config(None), Tls::None).await.unwrap();
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    assert!(tokio::net::TcpStream::connect(&address).await.is_ok());
+    server.shutdown().await.unwrap();
+    let refused = tokio::net::TcpStream::connect(&address).await;
+    assert!(refused.is_err(), "{address} still accepts connections");
+}
+
+#[tokio::test]
 async fn a_mock_shows_its_address_and_job_count_and_nothing_else_in_debug() {
     let server = MockServer::start(config(None), Tls::None).await.unwrap();
     assert_eq!(
