@@ -445,6 +445,37 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_text_body_exactly_at_the_cap_is_read_and_one_byte_more_is_not() {
+        assert_eq!(
+            decode("x".repeat(10), false, 10),
+            Ok(b"xxxxxxxxxx".to_vec())
+        );
+        assert_eq!(
+            decode("x".repeat(11), false, 10),
+            Err(Unverifiable::OverCap)
+        );
+        assert_eq!(decode("x".repeat(9), false, 10), Ok(b"xxxxxxxxx".to_vec()));
+    }
+
+    #[test]
+    fn a_custom_field_at_any_level_of_an_entry_is_seen() {
+        // Chrome writes `_resourceType` on the entry, `_transferSize` on the response; other
+        // tools put theirs on the request or the content.
+        let entry = |entry: &str, request: &str, response: &str, content: &str| {
+            one(&format!(
+                r#"{{{entry}"request":{{{request}"url":"/x"}},"response":{{{response}"status":200,"bodySize":2,"content":{{{content}"size":2,"text":"{{}}"}}}}}}"#
+            ))
+            .quirks
+        };
+        let custom = r#""_x":1,"#;
+        assert_eq!(entry("", "", "", ""), []);
+        assert_eq!(entry(custom, "", "", ""), [Quirk::CustomFields]);
+        assert_eq!(entry("", custom, "", ""), [Quirk::CustomFields]);
+        assert_eq!(entry("", "", custom, ""), [Quirk::CustomFields]);
+        assert_eq!(entry("", "", "", custom), [Quirk::CustomFields]);
+    }
+
+    #[test]
     fn a_document_without_entries_is_a_shape_error() {
         assert!(matches!(
             read(br#"{"log":{}}"#, 10),

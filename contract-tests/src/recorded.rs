@@ -754,6 +754,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pages_in_a_walk_directory_are_one_walk_and_pages_elsewhere_are_not() {
+        // The same full page with a next link, twice: a walk that repeats its first page, or
+        // two unrelated recordings.
+        let walk =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid/walk-three-pages.ndjson");
+        let first = std::fs::read_to_string(walk)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        let root = std::env::temp_dir().join(format!("vbo-walk-dir-{}", std::process::id()));
+        let contract = Contract::embedded().unwrap();
+        let verifier = Verifier::new(&contract);
+        let rules = |name: &str| {
+            let dir = root.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("1.json"), &first).unwrap();
+            std::fs::write(dir.join("2.json"), &first).unwrap();
+            let report = verify_paths(&verifier, &[dir], &mut |_, _| {});
+            let rules: Vec<&str> = report.findings().map(|f| f.rule.id()).collect();
+            (report.pages(), rules)
+        };
+        let (as_walk, apart) = (rules("pages.walk"), rules("pages"));
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(as_walk, (2, vec!["offset-sequence", "page-loop"]));
+        assert_eq!(apart, (2, vec![]));
+    }
+
+    #[test]
+    fn a_cap_is_named_for_people_and_in_bytes_from_one_kib() {
+        let named = |cap| over_cap("the file", cap);
+        assert!(
+            named(1023).contains("the cap of 1023 bytes and"),
+            "{}",
+            named(1023)
+        );
+        assert!(
+            named(1024).contains("the cap of 1 KiB (1024 bytes)"),
+            "{}",
+            named(1024)
+        );
+        assert!(
+            named(1536).contains("1.5 KiB (1536 bytes)"),
+            "{}",
+            named(1536)
+        );
+        assert!(
+            named(64 << 20).contains("64 MiB (67108864 bytes)"),
+            "{}",
+            named(64 << 20)
+        );
+    }
+
+    #[test]
     fn a_http_name_makes_a_capture_of_anything_but_a_har_document_or_a_curl_trace() {
         let http = Path::new("walk.http");
         let har = br#"{"log": {"version": "1.2", "entries": []}}"#;

@@ -756,6 +756,25 @@ fn with_more_operations() -> Contract {
 }
 
 #[test]
+fn a_generated_page_answers_a_request_that_names_the_job_its_sessions_link_to() {
+    let contract = Contract::embedded().unwrap();
+    let generator = Generator::new(&contract).unwrap();
+    let mut linked = 0;
+    for seed in 0..20 {
+        let generated = generator.body(seed);
+        let job = &generated.params["jobId"];
+        assert_eq!(generated.params.len(), 1, "{:?}", generated.params);
+        for session in generated.body["results"].as_array().unwrap() {
+            if let Some(href) = session.pointer("/_links/job/href").and_then(Value::as_str) {
+                assert!(href.ends_with(&format!("/{job}")), "{href} for {job}");
+                linked += 1;
+            }
+        }
+    }
+    assert!(linked > 0, "some sessions link to their job");
+}
+
+#[test]
 fn every_response_of_every_operation_is_generated_and_conforms() {
     use vbo_contract::generate::BodyKind;
     let contract = with_more_operations();

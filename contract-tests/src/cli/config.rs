@@ -265,6 +265,28 @@ mod tests {
     }
 
     #[test]
+    fn a_page_size_from_the_file_is_applied_within_bounds_and_refused_outside() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let applied = |text: &str| {
+            use clap::{CommandFactory, FromArgMatches};
+            let matches = Cli::command().try_get_matches_from(["vbo-verify"]).unwrap();
+            let mut args = Cli::from_arg_matches(&matches).unwrap().args;
+            let config = parse("c.toml", text).unwrap();
+            apply(&mut args, &matches, config, Path::new(".")).map(|()| args.server.page_size)
+        };
+        assert_eq!(applied("page-size = 1\n"), Ok(1));
+        assert_eq!(applied("page-size = 10000\n"), Ok(10_000));
+        for size in [0, 10_001] {
+            let refused = applied(&format!("page-size = {size}\n")).unwrap_err();
+            assert_eq!(refused.0, format!("page-size {size} is not in 1..=10000"));
+        }
+    }
+
+    #[test]
     fn line_and_column_count_characters_from_one() {
         assert_eq!(line_column("ab\ncé\nd", 0), (1, 1));
         assert_eq!(line_column("ab\ncé\nd", 2), (1, 3));

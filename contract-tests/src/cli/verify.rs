@@ -53,7 +53,12 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Whether to colour output going to a terminal (`terminal`) or not.
     pub fn enabled(self, terminal: bool) -> bool {
-        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        self.enabled_in(terminal, &|name| std::env::var_os(name))
+    }
+
+    /// [`ColorChoice::enabled`] with the environment variables `var` reads.
+    fn enabled_in(self, terminal: bool, var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+        let set = |name: &str| var(name).filter(|v| !v.is_empty());
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -542,6 +547,30 @@ mod tests {
         let written = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
         std::fs::remove_file(&report).unwrap();
         (code, written)
+    }
+
+    #[test]
+    fn auto_colour_follows_the_terminal_unless_no_color_or_clicolor_force_say_otherwise() {
+        let with = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let auto = |terminal, vars| ColorChoice::Auto.enabled_in(terminal, &with(vars));
+        assert!(auto(true, &[]));
+        assert!(!auto(false, &[]));
+        assert!(!auto(true, &[("NO_COLOR", "1")]));
+        assert!(
+            auto(true, &[("NO_COLOR", "")]),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(auto(false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!auto(false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!auto(false, &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]));
+        assert!(ColorChoice::Always.enabled(false));
+        assert!(!ColorChoice::Never.enabled(true));
     }
 
     #[test]

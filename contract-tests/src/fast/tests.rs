@@ -215,6 +215,25 @@ fn unknown_keys_follow_additional_properties() {
 }
 
 #[test]
+fn a_repeated_id_is_what_the_full_path_calls_one() {
+    // Canonical uuids in either case are one id (D15); a uuid in another form is another id,
+    // as `SeenIds` has it, so the fast path does not leave such a page to the full path.
+    let id = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+    let ids = |list: &[&str]| -> Vec<Option<String>> {
+        list.iter().map(|id| Some((*id).to_owned())).collect()
+    };
+    assert!(super::repeats_an_id(&ids(&[id, &id.to_uppercase()])));
+    assert!(super::repeats_an_id(&ids(&["Session-A", "session-a"])));
+    let simple = id.replace('-', "");
+    let braced = format!("{{{id}}}");
+    assert!(!super::repeats_an_id(&ids(&[id, &simple, &braced])));
+    let mut seen = crate::seen::SeenIds::default();
+    for other in [id, &simple, &braced] {
+        assert_eq!(seen.first_page_or_insert(other, 1), None, "{other}");
+    }
+}
+
+#[test]
 fn repeats_syntax_errors_and_trailing_bytes_take_the_full_path() {
     let schema = json!({"type": "object", "properties": {"a": {}}});
     for body in [
@@ -241,6 +260,8 @@ fn false_schemas_reject_everything() {
     let schema = json!({"properties": {"a": false}});
     agree(&schema, "{}", true);
     agree(&schema, r#"{"a": null}"#, false);
+    agree(&json!(false), "{}", false);
+    agree(&json!(true), r#"{"a": [1, "b"]}"#, true);
 }
 
 mod quick_checks {
