@@ -463,7 +463,6 @@ impl Run<'_, '_, '_> {
         let mut walk = Walk::new(Some(0));
         let mut line = Vec::new();
         let mut number = 0usize;
-        let mut pages = 0usize;
         let cap = self.limits.max_body;
         loop {
             number += 1;
@@ -489,7 +488,6 @@ impl Run<'_, '_, '_> {
             if record.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            pages += 1;
             let verdict = self.verifier.verify_in_walk(
                 &Response::body(record),
                 &Request::default(),
@@ -502,9 +500,8 @@ impl Run<'_, '_, '_> {
             );
             (self.progress)(self.report.pages(), self.report.sessions());
         }
-        if pages > 0 {
-            self.finish_walk(Some(walk));
-        }
+        // A walk of no page closes with no finding (nothing repeated, no last page).
+        self.finish_walk(Some(walk));
     }
 }
 

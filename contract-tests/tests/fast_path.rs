@@ -414,3 +414,39 @@ fn every_operations_generated_bodies_agree() {
     }
     assert!(checked >= 24 * 3, "{checked} bodies");
 }
+
+#[test]
+fn an_end_time_of_any_type_is_an_end_on_either_path_when_the_document_allows_one() {
+    // A document whose `endTime` takes any JSON value: a running session with a numeric end
+    // breaks no schema, and `end-while-running` looks at any value that is not null.
+    let mut document =
+        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+            .unwrap();
+    document["components"]["schemas"]["JobSession"]["properties"]["endTime"] =
+        serde_json::json!({});
+    let contract = Contract::from_document(document, "embedded, any endTime").unwrap();
+    let body = serde_json::json!({
+        "offset": 0, "limit": 30,
+        "results": [{
+            "id": "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1",
+            "creationTime": "2024-05-02T10:00:00Z",
+            "endTime": 5,
+            "status": "Running"
+        }]
+    });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    for fast in [true, false] {
+        let found: Vec<(&str, String)> = Verifier::new(&contract)
+            .with_fast_path(fast)
+            .verify(&Response::body(&bytes), &Request::default())
+            .findings
+            .iter()
+            .map(|f| (f.rule.id(), f.pointer.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [("end-while-running", "/results/0/endTime".to_owned())],
+            "fast path {fast}"
+        );
+    }
+}
