@@ -746,6 +746,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_status_code_is_exactly_three_digits_and_a_method_is_upper_case() {
+        assert_eq!(status_line(b"HTTP/1.1 200 OK"), Some((200, &b"OK"[..])));
+        assert_eq!(status_line(b"HTTP/2 204"), Some((204, &b""[..])));
+        assert_eq!(status_line(b"HTTP/1.1 2000 OK"), None);
+        assert_eq!(status_line(b"HTTP/1.1 2x0 OK"), None);
+        assert!(request_line(b"GET /v5/Jobs HTTP/1.1").is_some());
+        assert!(request_line(b"M-SEARCH * HTTP/1.1").is_some());
+        assert!(request_line(b"get /v5/Jobs HTTP/1.1").is_none());
+        assert!(request_line(b"G_T /v5/Jobs").is_none());
+    }
+
+    #[test]
     fn a_request_line_keeps_its_target_and_gains_a_slash_only_when_it_has_none() {
         let line = |target: &str| {
             let exchange = Exchange::get(target, 200, Vec::new(), Vec::new());
