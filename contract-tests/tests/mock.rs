@@ -171,6 +171,22 @@ async fn a_mock_that_was_shut_down_accepts_no_connection() {
 }
 
 #[tokio::test]
+async fn an_access_token_and_its_refresh_token_share_no_half() {
+    // Each is two 64-bit draws in hex; one token must not give away any part of the other.
+    let server = MockServer::start(config(None), Tls::None).await.unwrap();
+    let client = client(&server);
+    for _ in 0..4 {
+        let token = sign_in(&client, &server).await;
+        let [access, refresh] =
+            ["access_token", "refresh_token"].map(|name| token[name].as_str().unwrap().to_owned());
+        assert_eq!((access.len(), refresh.len()), (32, 32), "{token}");
+        assert_ne!(access[..16], refresh[..16]);
+        assert_ne!(access[16..], refresh[16..]);
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_mock_shows_its_address_and_job_count_and_nothing_else_in_debug() {
     let server = MockServer::start(config(None), Tls::None).await.unwrap();
     assert_eq!(
@@ -255,9 +271,12 @@ async fn sign_in_refresh_and_bearer_rules() {
 
 /// A plain-http mock with `fault`, a client for it and an access token.
 async fn signed_in(fault: Fault) -> (MockServer, reqwest::Client, String) {
-    let server = MockServer::start(config(Some(fault)), Tls::None)
-        .await
-        .unwrap();
+    signed_in_with(config(Some(fault))).await
+}
+
+/// A plain-http mock of `config`, a client for it and an access token.
+async fn signed_in_with(config: MockConfig) -> (MockServer, reqwest::Client, String) {
+    let server = MockServer::start(config, Tls::None).await.unwrap();
     let client = client(&server);
     let token = sign_in(&client, &server).await;
     let access = token["access_token"].as_str().unwrap().to_owned();
@@ -464,11 +483,23 @@ async fn slow_fault_delays_pages_and_the_ca_pem_can_be_written() {
     server.shutdown().await.unwrap();
 }
 
+/// The embedded document, to edit.
+fn embedded_document() -> Value {
+    vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
+        .unwrap()
+}
+
+/// The default mock's settings (no fault) serving `contract`.
+fn serving(contract: Contract) -> MockConfig {
+    MockConfig {
+        contract: Some(std::sync::Arc::new(contract)),
+        ..config(None)
+    }
+}
+
 /// The embedded document plus `GET /v5/Jobs` (a plain array of `Job`s), in memory.
 fn with_jobs() -> Contract {
-    let mut document =
-        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
-            .unwrap();
+    let mut document = embedded_document();
     document["paths"]["/v5/Jobs"] = serde_json::json!({
         "get": {
             "operationId": "get_jobs",
@@ -709,24 +740,13 @@ async fn an_unknown_job_is_a_404_with_the_documented_error_body() {
 async fn without_a_documented_job_list_a_job_id_is_known_by_its_parameter_s_name() {
     // The embedded document without its `GET /v5/Jobs`: `{jobId}` alone says the id names a
     // job.
-    let mut document =
-        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
-            .unwrap();
+    let mut document = embedded_document();
     document["paths"]
         .as_object_mut()
         .unwrap()
         .remove("/v5/Jobs");
     let contract = Contract::from_document(document, "embedded - /v5/Jobs").unwrap();
-    let config = MockConfig {
-        contract: Some(std::sync::Arc::new(contract)),
-        ..config(None)
-    };
-    let server = MockServer::start(config, Tls::None).await.unwrap();
-    let client = client(&server);
-    let access = sign_in(&client, &server).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (server, client, access) = signed_in_with(serving(contract)).await;
     let sessions_of = |job: &str| format!("{}/v5/Jobs/{job}/JobSessions", server.base_url());
     let unknown = sessions_of("00000000-0000-4000-8000-000000000000");
     assert_eq!(fetch(&client, &unknown, &access).await.status, 404);
@@ -737,9 +757,7 @@ async fn without_a_documented_job_list_a_job_id_is_known_by_its_parameter_s_name
 
 #[tokio::test]
 async fn a_post_operation_other_than_sign_in_is_served() {
-    let mut document =
-        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
-            .unwrap();
+    let mut document = embedded_document();
     document["paths"]["/v5/Jobs/{jobId}/start"] = serde_json::json!({ "post": {
         "operationId": "start_job",
         "parameters": [{ "name": "jobId", "in": "path", "required": true,
@@ -747,16 +765,7 @@ async fn a_post_operation_other_than_sign_in_is_served() {
         "responses": { "204": { "description": "Started." } }
     } });
     let contract = Contract::from_document(document, "embedded + POST start").unwrap();
-    let config = MockConfig {
-        contract: Some(std::sync::Arc::new(contract)),
-        ..config(None)
-    };
-    let server = MockServer::start(config, Tls::None).await.unwrap();
-    let client = client(&server);
-    let access = sign_in(&client, &server).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (server, client, access) = signed_in_with(serving(contract)).await;
     let url = format!(
         "{}/v5/Jobs/{}/start",
         server.base_url(),
@@ -771,9 +780,7 @@ async fn a_post_operation_other_than_sign_in_is_served() {
 
 #[tokio::test]
 async fn a_paged_collection_and_an_object_of_unknown_schemas_are_served_from_the_document() {
-    let mut document =
-        vbo_contract::contract::parse_document(vbo_contract::contract::EMBEDDED_YAML, "embedded")
-            .unwrap();
+    let mut document = embedded_document();
     let ok = |schema: Value| serde_json::json!({ "description": "ok", "content": { "application/json": { "schema": schema } } });
     let org = serde_json::json!({ "name": "organizationId", "in": "path", "required": true, "schema": { "type": "string" } });
     document["paths"]["/v5/Organizations/{organizationId}/Users"] = serde_json::json!({ "get": {

@@ -312,7 +312,7 @@ fn a_page_asked_for_ahead_is_abandoned_when_the_walk_ends_before_it() {
                 };
                 let mut head = Vec::new();
                 let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
                     match stream.read(&mut buf).await {
                         Ok(0) | Err(_) => break,
                         Ok(n) => head.extend_from_slice(&buf[..n]),

@@ -266,15 +266,15 @@ mod tests {
 
     #[test]
     fn a_page_size_from_the_file_is_applied_within_bounds_and_refused_outside() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            args: Args,
-        }
+        use super::super::verify::Standalone;
+        use clap::{CommandFactory, FromArgMatches};
         let applied = |text: &str| {
-            use clap::{CommandFactory, FromArgMatches};
-            let matches = Cli::command().try_get_matches_from(["vbo-verify"]).unwrap();
-            let mut args = Cli::from_arg_matches(&matches).unwrap().args;
+            // No `VBO_PAGE_SIZE` of whoever runs the tests: it would outrank the file.
+            let matches = Standalone::command()
+                .mut_arg("page_size", |arg| arg.env(None::<&'static str>))
+                .try_get_matches_from(["vbo-verify"])
+                .unwrap();
+            let mut args = Standalone::from_arg_matches(&matches).unwrap().args;
             let config = parse("c.toml", text).unwrap();
             apply(&mut args, &matches, config, Path::new(".")).map(|()| args.server.page_size)
         };
