@@ -513,6 +513,41 @@ fn every_kind_is_known_by_its_first_bytes() {
     assert_eq!(http_file::sniff(long.as_bytes()), Kind::Har);
 }
 
+/// A first line that parses as one JSON scalar makes a JSON file; a line that only
+/// starts like one (a date, a word) does not.
+#[test]
+fn a_json_scalar_is_json_and_text_that_only_starts_like_one_is_not() {
+    for json in [
+        &b"\"a page\"\n"[..],
+        b"42",
+        b"-1.5e3\n",
+        b"true\n",
+        b"false",
+        b"null\n",
+    ] {
+        assert_eq!(
+            http_file::sniff(json),
+            Kind::Json,
+            "{}",
+            String::from_utf8_lossy(json)
+        );
+    }
+    for text in [
+        &b"2026-11-29 12:00 GET /v5/Jobs\n"[..],
+        b"-- a comment\n",
+        b"total 3\n",
+        b"nothing here\n",
+        b"\"unterminated\n",
+    ] {
+        assert_eq!(
+            http_file::sniff(text),
+            Kind::Unknown,
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+    }
+}
+
 #[test]
 fn a_json_page_that_mentions_http_is_still_a_page() {
     let page = std::fs::read_to_string(fixture("valid/seed-example.json")).unwrap();
@@ -635,6 +670,34 @@ fn every_existing_capture_fixture_reads_as_before() {
             assert_rewrites(&path, &capture.exchange);
         }
     }
+}
+
+/// A header name with a colon or white space in it would forge a header or break the line: the
+/// writer turns each such character into `-`, so every header reads back as one header.
+#[test]
+fn a_written_header_name_never_carries_a_colon_or_white_space() {
+    let exchange = Exchange {
+        request: None,
+        status: 200,
+        headers: vec![
+            ("X:Forged".to_owned(), "a".to_owned()),
+            ("X Spaced".to_owned(), "b".to_owned()),
+            ("X\tTabbed".to_owned(), "c".to_owned()),
+        ],
+        body: b"{}".to_vec(),
+    };
+    let written = http_file::write(&exchange);
+    let read = http_file::read(&written).unwrap();
+    assert_eq!(
+        read.exchange.headers,
+        [
+            ("X-Forged".to_owned(), "a".to_owned()),
+            ("X-Spaced".to_owned(), "b".to_owned()),
+            ("X-Tabbed".to_owned(), "c".to_owned()),
+        ],
+        "{}",
+        String::from_utf8_lossy(&written)
+    );
 }
 
 /// The writer gives the reader back the same exchange.
