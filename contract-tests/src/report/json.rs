@@ -122,7 +122,7 @@ fn escape_invisible(text: String) -> String {
     if !text.contains(invisible) {
         return text;
     }
-    let mut out = String::with_capacity(text.len() + 16);
+    let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if invisible(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
