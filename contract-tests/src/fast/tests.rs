@@ -322,6 +322,13 @@ mod quick_checks {
         assert!(is_plain_uri_reference(
             "/v6/Jobs/x/JobSessions?offset=30&limit=30"
         ));
+        // A colon past the first segment is plain; in the first segment of a relative
+        // reference it would read as a scheme, so the validator decides.
+        assert!(is_plain_uri_reference(
+            "/v5/JobSessions?from=2020-12-13T22:00:00Z"
+        ));
+        assert!(is_plain_uri_reference("sessions/a:b"));
+        assert!(!is_plain_uri_reference("a:b/sessions"));
         // Leap seconds are left to the validator, which knows when they happen.
         assert!(!is_date_time("2016-12-31T23:59:60Z"));
         assert!(!is_plain_uri_reference("http://[::1]/x"));
