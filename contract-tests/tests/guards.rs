@@ -149,6 +149,29 @@ fn sessions_without_an_end_or_finished_ones_are_not_warned_about() {
     }
 }
 
+/// A statistic sent as a string is tolerated only as the seed's table writes it: non-negative
+/// digits. A sign, a decimal point or white space makes it a schema error like any other.
+#[test]
+fn only_a_string_of_digits_is_a_tolerated_numeric_string() {
+    let with_objects = |value: &str| {
+        let mut page = page_of_one("Running", None);
+        page["results"][0]["statistics"]["processedObjects"] = json!(value);
+        summary(&findings_of(&page))
+    };
+    let at = "/results/0/statistics/processedObjects".to_owned();
+    assert_eq!(
+        with_objects("377"),
+        [("numeric-string", at.clone(), Severity::Warning)]
+    );
+    for value in ["-5", "+5", "3.5", " 7", "", "12345678901234567890"] {
+        assert_eq!(
+            with_objects(value),
+            [("schema", at.clone(), Severity::Error)],
+            "{value:?}"
+        );
+    }
+}
+
 #[test]
 fn every_rule_has_the_severity_the_contract_gives_it() {
     // Written out here, not derived from `Rule`, so a changed severity fails a test on its own.
