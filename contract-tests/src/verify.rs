@@ -654,4 +654,22 @@ mod tests {
         assert!(!is_json_utf8("application/json; charset=iso-8859-1"));
         assert!(!is_json_utf8("text/html"));
     }
+
+    /// The duplicate-noting parse gives the value `serde_json::Value`'s own parse gives, for
+    /// every kind of JSON value.
+    #[test]
+    fn a_body_parses_to_the_value_serde_json_gives() {
+        let every_kind = r#"{"n": [0, -2, 18446744073709551615, 3.5, -0.25, 1e300],
+            "s": ["x", "caf\u00e9\n", ""], "b": [true, false], "z": null, "o": {"a": [[], {}]}}"#;
+        for text in [every_kind, "3.5", "-7", "\"s\"", "null", "true", "[1.5]"] {
+            let mut out = Vec::new();
+            let parsed = parse_body(text.as_bytes(), &mut out);
+            assert_eq!(
+                parsed,
+                Some(serde_json::from_str::<Value>(text).unwrap()),
+                "{text}"
+            );
+            assert!(out.is_empty(), "{text}: {out:?}");
+        }
+    }
 }
