@@ -252,6 +252,82 @@ async fn an_item_under_its_job_is_found_by_the_job_s_id_and_the_item_s_id() {
     server.shutdown().await.unwrap();
 }
 
+#[test]
+fn a_session_under_its_job_echoes_its_own_id_and_links_to_that_job() {
+    let contract = contract_with(
+        "/v5/Jobs/{jobId}/JobSessions/{jobSessionId}",
+        &["jobId", "jobSessionId"],
+    );
+    let generator = Generator::for_operation(contract.operation(OPERATION).unwrap()).unwrap();
+    let job = "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5";
+    let id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let params = [
+        ("jobId".to_owned(), job.to_owned()),
+        ("jobSessionId".to_owned(), id.to_owned()),
+    ]
+    .into();
+    let mut linked = 0;
+    for seed in 0..20 {
+        let body = generator.single(seed, &params);
+        assert_eq!(body["id"], json!(id), "seed {seed}");
+        // The job link is optional in the schema, so only some draws have one.
+        if let Some(to_job) = body["_links"]["job"]["href"].as_str() {
+            assert!(
+                to_job.ends_with(&format!("/{job}")),
+                "seed {seed}: {to_job}"
+            );
+            linked += 1;
+        }
+    }
+    assert!(linked > 0, "no draw linked to its job");
+}
+
+#[test]
+fn a_session_served_by_its_id_names_that_id_in_every_link_but_its_job() {
+    let contract = contract();
+    let generator = Generator::for_operation(contract.operation(OPERATION).unwrap()).unwrap();
+    let id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let mut beside_self = 0;
+    for index in 0..10 {
+        let session = generator.item_with_id(3, "196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5", index, id);
+        assert_eq!(session["id"], json!(id));
+        // `_links` is optional too.
+        let links = session["_links"].as_object().into_iter().flatten();
+        for (relation, link) in links {
+            if relation == "job" {
+                continue;
+            }
+            let href = link["href"].as_str().unwrap();
+            assert!(href.contains(&format!("/{id}")), "{relation}: {href}");
+            beside_self += usize::from(relation != "self");
+        }
+    }
+    // The details and log links are optional: some draws must have them.
+    assert!(beside_self > 0);
+}
+
+/// `contract()` for a team whose session ids are any string, the empty one included.
+fn with_string_ids() -> Contract {
+    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
+    document["components"]["schemas"]["JobSession"]["properties"]["id"] =
+        json!({ "type": "string" });
+    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["parameters"][0]["schema"] =
+        json!({ "type": "string" });
+    Contract::from_document(document, "string session ids").unwrap()
+}
+
+#[test]
+fn an_id_drawn_for_a_path_is_never_empty() {
+    let contract = with_string_ids();
+    let generator = Generator::for_operation(contract.operation(OPERATION).unwrap()).unwrap();
+    let ids: Vec<String> = (0..200)
+        .map(|seed| generator.body(seed).params["jobSessionId"].clone())
+        .collect();
+    assert!(ids.iter().all(|id| !id.is_empty()), "{ids:?}");
+    // Short ones are drawn too, so the test would see an empty one if one were kept.
+    assert!(ids.iter().any(|id| id.len() == 1), "{ids:?}");
+}
+
 /// `contract()` for a team whose sessions have integer ids.
 fn with_integer_ids() -> Contract {
     let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
