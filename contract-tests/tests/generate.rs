@@ -701,8 +701,9 @@ const PINNED: [&str; 4] = [
     "6de108db4b595e3f",
 ];
 
-/// The embedded document plus `GET /v5/Jobs` (a plain array of `Job`s) and a paged collection
-/// of an unknown schema, in memory.
+/// The embedded document plus `GET /v5/Jobs` (a plain array of `Job`s), one job's settings (an
+/// object at a path that does not end with its id) and a paged collection of an unknown
+/// schema, in memory.
 fn with_more_operations() -> Contract {
     let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
     let ok = |schema: Value| json!({ "description": "ok", "content": { "application/json": { "schema": schema } } });
@@ -721,7 +722,22 @@ fn with_more_operations() -> Contract {
             "404": { "$ref": "#/components/responses/Error" }
         }
     } });
+    // One object whose path does not end with its id: its self link names the id after it.
+    document["paths"]["/v5/Jobs/{jobId}/Settings"] = json!({ "get": {
+        "operationId": "get_job_settings",
+        "parameters": [{ "name": "jobId", "in": "path", "required": true, "schema": { "type": "string" } }],
+        "responses": { "200": ok(json!({ "$ref": "#/components/schemas/JobSettings" })) }
+    } });
     let schemas = &mut document["components"]["schemas"];
+    schemas["JobSettings"] = json!({
+        "type": "object",
+        "required": ["id", "_links"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "retainDays": { "type": "integer", "minimum": 1 },
+            "_links": { "$ref": "#/components/schemas/Links" }
+        }
+    });
     schemas["Job"] = json!({
         "type": "object",
         "required": ["id", "name"],
