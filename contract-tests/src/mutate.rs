@@ -595,7 +595,7 @@ mod tests {
         let shape = Shape::String {
             format: Some("uuid".to_owned()),
             min_length: 36,
-            max_length: 36,
+            max_length: Some(36),
         };
         let value = json!("196e4df2-0faf-4b8e-ba17-ce8c0eb4edc5");
         let broken = |pick| replacement(Mutation::BreakUuid, &shape, &value, pick).unwrap();
@@ -626,7 +626,7 @@ mod tests {
         let shape = Shape::String {
             format: Some("date-time".to_owned()),
             min_length: 0,
-            max_length: 64,
+            max_length: Some(64),
         };
         let value = json!("2026-11-29T05:33:15.1234567+01:00");
         let broken: Vec<Value> = (0..3)

@@ -722,6 +722,12 @@ fn with_more_operations() -> Contract {
             "404": { "$ref": "#/components/responses/Error" }
         }
     } });
+    // One object whose path ends with its id: its self link is that path.
+    document["paths"]["/v5/Jobs/{jobId}"] = json!({ "get": {
+        "operationId": "get_job",
+        "parameters": [{ "name": "jobId", "in": "path", "required": true, "schema": { "type": "string" } }],
+        "responses": { "200": ok(json!({ "$ref": "#/components/schemas/Job" })) }
+    } });
     // One object whose path does not end with its id: its self link names the id after it.
     document["paths"]["/v5/Jobs/{jobId}/Settings"] = json!({ "get": {
         "operationId": "get_job_settings",
@@ -788,6 +794,37 @@ fn a_generated_page_answers_a_request_that_names_the_job_its_sessions_link_to() 
         }
     }
     assert!(linked > 0, "some sessions link to their job");
+}
+
+#[test]
+fn jobs_are_named_as_administrators_name_them_in_list_order() {
+    let contract = with_more_operations();
+    let jobs = Generator::for_operation(contract.operation("get_jobs").unwrap()).unwrap();
+    let items = jobs.sessions(3, "", 0..9);
+    assert_eq!(items[0]["name"], "Exchange Online - daily");
+    assert_eq!(items[1]["name"], "SharePoint sites");
+    assert_eq!(items[8]["name"], "Exchange Online - daily 2");
+}
+
+#[test]
+fn a_job_fetched_by_its_id_links_to_its_own_path() {
+    let contract = with_more_operations();
+    let job = Generator::for_operation(contract.operation("get_job").unwrap()).unwrap();
+    let id = "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10";
+    let params = [("jobId".to_owned(), id.to_owned())].into();
+    for seed in 0..5 {
+        let body = job.single(seed, &params);
+        assert_eq!(body["id"], id);
+        let href = body["_links"]["self"]["href"].as_str().unwrap();
+        assert!(href.ends_with(&format!("/v5/Jobs/{id}")), "{href}");
+        assert!(
+            !href
+                .split_once("://")
+                .map_or(href, |(_, rest)| rest)
+                .contains("//"),
+            "{href}"
+        );
+    }
 }
 
 #[test]

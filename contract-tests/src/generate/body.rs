@@ -250,7 +250,8 @@ impl Generator {
             }) = declares("name")
         {
             let name = job_name(index);
-            if (*min_length..=*max_length).contains(&name.chars().count()) {
+            let length = name.chars().count();
+            if length >= *min_length && max_length.is_none_or(|max| length <= max) {
                 map.insert("name".to_owned(), Value::String(name));
             }
         }

@@ -33,8 +33,8 @@ pub enum Shape {
         format: Option<String>,
         /// `minLength`.
         min_length: usize,
-        /// `maxLength` (capped for generation).
-        max_length: usize,
+        /// `maxLength`, if the schema sets one (generation caps an open one, the schema does not).
+        max_length: Option<usize>,
     },
     /// `enum`: one of these values.
     Enum(Vec<Value>),
@@ -141,7 +141,7 @@ pub fn json_type(value: &Value) -> &'static str {
 const MAX_DEPTH: usize = 32;
 /// Generated arrays and strings without an upper bound stay short.
 const OPEN_ARRAY_MAX: usize = 4;
-const OPEN_STRING_MAX: usize = 24;
+pub(super) const OPEN_STRING_MAX: usize = 24;
 
 /// Reduces a JSON Schema node (resolving `$ref`s against `root`) to a [`Shape`].
 pub fn shape_of(root: &Value, node: &Value) -> Result<Shape, GenerateError> {
@@ -234,17 +234,14 @@ fn typed(
             min: number("minimum").unwrap_or(-1e9),
             max: number("maximum").unwrap_or(1e9),
         },
-        "string" => {
-            let min_length = count("minLength").unwrap_or(0);
-            Shape::String {
-                format: node
-                    .get("format")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                min_length,
-                max_length: count("maxLength").unwrap_or(min_length + OPEN_STRING_MAX),
-            }
-        }
+        "string" => Shape::String {
+            format: node
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            min_length: count("minLength").unwrap_or(0),
+            max_length: count("maxLength"),
+        },
         "array" => {
             let items = match node.get("items") {
                 Some(items) => compile(root, items, depth + 1, at)?,

@@ -8,7 +8,7 @@ use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 use serde_json::{Map, Value};
 
-use super::shape::{ObjectShape, Shape};
+use super::shape::{OPEN_STRING_MAX, ObjectShape, Shape};
 
 /// A proptest strategy for values of `shape`, realistic where the format says what real data
 /// looks like.
@@ -27,7 +27,11 @@ pub fn strategy(shape: &Shape) -> BoxedStrategy<Value> {
             format,
             min_length,
             max_length,
-        } => string(format.as_deref(), *min_length, *max_length),
+        } => string(
+            format.as_deref(),
+            *min_length,
+            max_length.unwrap_or(min_length + OPEN_STRING_MAX),
+        ),
         Shape::Enum(values) if values.is_empty() => Just(Value::Null).boxed(),
         Shape::Enum(values) => select(values.clone()).boxed(),
         Shape::Array { items, min, max } => vec(strategy(items), *min..=(*max).max(*min))
