@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use vbo_contract::generate::{BodyKind, Generator};
+use vbo_contract::generate::{BodyKind, Generator, GeneratorMode};
 use vbo_contract::mock::{MockConfig, MockServer, Tls};
 use vbo_contract::verify::ContentType;
 use vbo_contract::{Contract, Response, Rule, Verifier, contract};
@@ -304,6 +304,33 @@ fn a_session_served_by_its_id_names_that_id_in_every_link_but_its_job() {
     }
     // The details and log links are optional: some draws must have them.
     assert!(beside_self > 0);
+}
+
+#[test]
+fn a_realistic_session_fetched_by_id_is_written_as_the_vendor_writes_sessions() {
+    let contract = contract();
+    let generator = Generator::for_operation(contract.operation(OPERATION).unwrap())
+        .unwrap()
+        .with_mode(GeneratorMode::Realistic)
+        .with_base_url("https://vbo01.example.local:4443");
+    let id = "6a3fa2fb-3a77-4d99-8b5d-b6bd4102ffb1";
+    let params = [("jobSessionId".to_owned(), id.to_owned())].into();
+    for seed in 0..10 {
+        let session = generator.single(seed, &params);
+        assert_eq!(session["id"], json!(id), "seed {seed}");
+        // Seven digits of fraction and `Z`, the vendor's form: `2020-12-13T22:00:00.5852401Z`.
+        let created = session["creationTime"].as_str().unwrap();
+        assert!(
+            created.len() == 28 && created.ends_with('Z'),
+            "seed {seed}: {created}"
+        );
+        let to_self = session["_links"]["self"]["href"].as_str().unwrap();
+        assert_eq!(
+            to_self,
+            format!("https://vbo01.example.local:4443/v5/jobsessions/{id}"),
+            "seed {seed}"
+        );
+    }
 }
 
 /// `contract()` for a team whose session ids are any string, the empty one included.
