@@ -307,6 +307,20 @@ mod tests {
     }
 
     #[test]
+    fn a_page_s_total_count_is_the_walk_s_total_unless_it_is_null_or_absent() {
+        use serde_json::json;
+        assert_eq!(
+            with_total(json!({"totalCount": 3, "results": []}), 120),
+            json!({"totalCount": 120, "results": []})
+        );
+        assert_eq!(
+            with_total(json!({"totalCount": null}), 120),
+            json!({"totalCount": null})
+        );
+        assert_eq!(with_total(json!({"offset": 0}), 120), json!({"offset": 0}));
+    }
+
+    #[test]
     fn job_names_do_not_repeat() {
         let names: HashSet<String> = (0..100).map(job_name).collect();
         assert_eq!(names.len(), 100);
