@@ -828,6 +828,27 @@ fn a_job_fetched_by_its_id_links_to_its_own_path() {
 }
 
 #[test]
+fn a_job_whose_schema_has_no_links_is_served_by_id_without_them() {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    document["paths"]["/v5/Jobs"] = json!({ "get": {
+        "operationId": "get_jobs",
+        "responses": { "200": { "description": "ok", "content": { "application/json": {
+            "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } }
+        } } } }
+    } });
+    document["components"]["schemas"]["Job"] = json!({
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" } }
+    });
+    let contract = Contract::from_document(document, "jobs without links").unwrap();
+    let jobs = Generator::for_operation(contract.operation("get_jobs").unwrap()).unwrap();
+    let job = jobs.item_with_id(3, "", 0, "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10");
+    assert_eq!(job["id"], "6d9e0c7a-3f43-4a3e-9e4b-0c5d3b1f2a10");
+    assert!(job.get("_links").is_none(), "{job}");
+}
+
+#[test]
 fn every_response_of_every_operation_is_generated_and_conforms() {
     use vbo_contract::generate::BodyKind;
     let contract = with_more_operations();
