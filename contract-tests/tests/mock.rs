@@ -1,6 +1,7 @@
 //! The mock server end to end over HTTP(S) with reqwest: sign-in, paging, errors, and faults the
 //! verifier must catch with their rule ids.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -171,17 +172,21 @@ async fn a_mock_that_was_shut_down_accepts_no_connection() {
 }
 
 #[tokio::test]
-async fn an_access_token_and_its_refresh_token_share_no_half() {
-    // Each is two 64-bit draws in hex; one token must not give away any part of the other.
+async fn no_two_tokens_share_a_half_within_a_sign_in_or_across_sign_ins() {
+    // Each is two 64-bit draws in hex; one token must not give away any part of another, the
+    // other token of its sign-in or any token of another.
     let server = MockServer::start(config(None), Tls::None).await.unwrap();
     let client = client(&server);
+    let mut halves = HashSet::new();
     for _ in 0..4 {
         let token = sign_in(&client, &server).await;
-        let [access, refresh] =
-            ["access_token", "refresh_token"].map(|name| token[name].as_str().unwrap().to_owned());
-        assert_eq!((access.len(), refresh.len()), (32, 32), "{token}");
-        assert_ne!(access[..16], refresh[..16]);
-        assert_ne!(access[16..], refresh[16..]);
+        for name in ["access_token", "refresh_token"] {
+            let secret = token[name].as_str().unwrap();
+            assert_eq!(secret.len(), 32, "{token}");
+            for half in [&secret[..16], &secret[16..]] {
+                assert!(halves.insert(half.to_owned()), "{half} again in {token}");
+            }
+        }
     }
     server.shutdown().await.unwrap();
 }
