@@ -324,6 +324,31 @@ fault_is_detected! {
 }
 
 #[tokio::test]
+async fn malformed_json_cuts_the_page_it_would_have_served_at_two_thirds() {
+    // The same seed at the same address serves the same bytes, so the cut page can be laid
+    // over the whole one.
+    let (whole_mock, client, access) = signed_in_with(config(None)).await;
+    let address: std::net::SocketAddr = whole_mock
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let job = whole_mock.job_ids()[0].clone();
+    let url = format!("{}/v5/Jobs/{job}/JobSessions", whole_mock.base_url());
+    let whole = fetch(&client, &url, &access).await.body;
+    whole_mock.shutdown().await.unwrap();
+    let (cut_mock, client, access) = signed_in_with(MockConfig {
+        address: Some(address),
+        ..config(Some(Fault::MalformedJson))
+    })
+    .await;
+    let cut = fetch(&client, &url, &access).await.body;
+    cut_mock.shutdown().await.unwrap();
+    assert!(whole.len() > 3000, "{}", whole.len());
+    assert_eq!(cut, whole[..whole.len() * 2 / 3]);
+}
+
+#[tokio::test]
 async fn the_broken_next_link_leaves_the_collection_but_not_the_server() {
     // The fault is a link to another path of the same origin: followed, it asks this mock.
     let (server, client, access) = signed_in(Fault::BrokenNext).await;
