@@ -69,6 +69,24 @@ fn lint_catches_a_duplicate_operation_id_and_a_dangling_ref() {
 }
 
 #[test]
+fn lint_finds_a_dangling_ref_inside_a_list_at_its_index() {
+    let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
+    document["components"]["schemas"]["JobSession"]["properties"]["statistics"] =
+        serde_json::json!({ "allOf": [{ "$ref": "#/components/schemas/Nowhere" }] });
+    let problems = lint::lint(&document, decisions::EMBEDDED_DECISIONS);
+    let dangling: Vec<&str> = problems
+        .iter()
+        .filter(|p| p.message.contains("does not resolve"))
+        .map(|p| p.location.as_str())
+        .collect();
+    assert_eq!(
+        dangling,
+        ["/components/schemas/JobSession/properties/statistics/allOf/0/$ref"],
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn lint_catches_a_decision_the_document_forgot() {
     let mut document = contract::parse_document(contract::EMBEDDED_YAML, "embedded").unwrap();
     document["components"]["schemas"]["JobSessionStatistics"]["properties"]["transferredDataBytes"]

@@ -269,6 +269,27 @@ fn false_schemas_reject_everything() {
     agree(&json!(true), r#"{"a": [1, "b"]}"#, true);
 }
 
+/// An object check keeps its properties in a 64-bit mask: 64 properties have a plan, 65 do
+/// not (the full path takes those).
+#[test]
+fn an_object_of_64_properties_has_a_plan_and_one_of_65_has_none() {
+    let of = |n: usize| {
+        let properties: serde_json::Map<String, Value> =
+            (0..n).map(|i| (format!("p{i}"), json!({}))).collect();
+        json!({"type": "object", "properties": properties})
+    };
+    assert!(Plan::compile(&of(64)).is_ok());
+    assert!(Plan::compile(&of(65)).is_err());
+}
+
+/// The compiled format validators are not dumped into the `Debug` of a plan (or of anything
+/// holding one): they print as their name.
+#[test]
+fn the_format_validators_print_as_their_name_only() {
+    let formats = super::format::Formats::new().unwrap();
+    assert_eq!(format!("{formats:?}"), "Formats");
+}
+
 mod quick_checks {
     //! The quick format checks accept only what `jsonschema` accepts (for uuids: exactly
     //! that), on strings shaped like the formats and damaged at random.
