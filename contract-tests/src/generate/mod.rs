@@ -54,6 +54,19 @@ pub enum GenerateError {
     /// References nest deeper than any sane schema (a cycle through required properties).
     #[error("the schema nests deeper than {0} levels at {1}")]
     TooDeep(usize, String),
+    /// A `minLength` or `minItems` asks for more than the generator draws (every value the
+    /// schema allows would be that large).
+    #[error("`{keyword}` {value} at {at} is over the {limit} the generator draws")]
+    TooLarge {
+        /// `minLength` or `minItems`.
+        keyword: &'static str,
+        /// Its value in the schema.
+        value: u64,
+        /// Where, as a JSON pointer into the schema.
+        at: String,
+        /// The most the generator draws.
+        limit: usize,
+    },
     /// The operation declares no JSON body for the status.
     #[error("{operation} has no JSON response for status {status}")]
     NoResponse {

@@ -142,6 +142,10 @@ const MAX_DEPTH: usize = 32;
 /// Generated arrays and strings without an upper bound stay short.
 const OPEN_ARRAY_MAX: usize = 4;
 pub(super) const OPEN_STRING_MAX: usize = 24;
+/// The longest string or array the generator draws, whatever the schema allows: a
+/// `maxLength` of a billion would otherwise draw a billion characters. A `minLength` or
+/// `minItems` above it is refused, since no value it allows could be drawn.
+pub(super) const DRAWN_MAX: usize = 1 << 16;
 
 /// Reduces a JSON Schema node (resolving `$ref`s against `root`) to a [`Shape`].
 pub fn shape_of(root: &Value, node: &Value) -> Result<Shape, GenerateError> {
@@ -215,7 +219,21 @@ fn typed(
     at: &str,
 ) -> Result<Shape, GenerateError> {
     let number = |key: &str| node.get(key).and_then(Value::as_f64);
-    let count = |key: &str| node.get(key).and_then(Value::as_u64).map(|n| n as usize);
+    let count = |key: &str| {
+        node.get(key)
+            .and_then(Value::as_u64)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    };
+    // A lower bound over what is drawn can be met by no drawn value.
+    let least = |keyword: &'static str| match node.get(keyword).and_then(Value::as_u64) {
+        Some(value) if value > DRAWN_MAX as u64 => Err(GenerateError::TooLarge {
+            keyword,
+            value,
+            at: at.to_owned(),
+            limit: DRAWN_MAX,
+        }),
+        value => Ok(value.map_or(0, |n| n as usize)),
+    };
     Ok(match kind {
         "null" => Shape::Null,
         "boolean" => Shape::Boolean,
@@ -239,7 +257,7 @@ fn typed(
                 .get("format")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            min_length: count("minLength").unwrap_or(0),
+            min_length: least("minLength")?,
             max_length: count("maxLength"),
         },
         "array" => {
@@ -247,11 +265,11 @@ fn typed(
                 Some(items) => compile(root, items, depth + 1, at)?,
                 None => Shape::Any,
             };
-            let min = count("minItems").unwrap_or(0);
+            let min = least("minItems")?;
             Shape::Array {
                 items: Box::new(items),
                 min,
-                max: count("maxItems").unwrap_or(min + OPEN_ARRAY_MAX),
+                max: count("maxItems").map_or(min + OPEN_ARRAY_MAX, |max| max.min(DRAWN_MAX)),
             }
         }
         "object" => {
@@ -332,6 +350,47 @@ mod tests {
             );
             let fits = nest(MAX_DEPTH, wrap);
             assert!(shape_of(&fits, &fits).is_ok(), "{fits}");
+        }
+    }
+
+    #[test]
+    fn a_lower_length_bound_over_what_is_drawn_is_refused_and_an_upper_one_is_capped() {
+        for (keyword, schema) in [
+            (
+                "minLength",
+                json!({"type": "string", "minLength": u64::MAX}),
+            ),
+            (
+                "minLength",
+                json!({"type": "string", "minLength": DRAWN_MAX + 1}),
+            ),
+            ("minItems", json!({"type": "array", "minItems": 1u64 << 40})),
+        ] {
+            match shape_of(&schema, &schema) {
+                Err(GenerateError::TooLarge { keyword: k, .. }) => assert_eq!(k, keyword),
+                other => panic!("{schema}: {other:?}"),
+            }
+        }
+        let at_the_bound = json!({"type": "string", "minLength": DRAWN_MAX});
+        assert!(shape_of(&at_the_bound, &at_the_bound).is_ok());
+        // Open-ended by a huge maximum: drawn values stay within the cap.
+        for schema in [
+            json!({"type": "string", "minLength": 70, "maxLength": 1u64 << 50}),
+            json!({"type": "array", "minItems": 70, "maxItems": 1u64 << 50}),
+        ] {
+            let shape = shape_of(&schema, &schema).unwrap();
+            for seed in 0..8u8 {
+                let value = crate::generate::draw(
+                    &crate::generate::strategy(&shape),
+                    [seed; crate::generate::SEED_LEN],
+                );
+                let length = match &value {
+                    Value::String(s) => s.chars().count(),
+                    Value::Array(items) => items.len(),
+                    other => panic!("{other}"),
+                };
+                assert!((70..=DRAWN_MAX).contains(&length), "{schema}: {length}");
+            }
         }
     }
 

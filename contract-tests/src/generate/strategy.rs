@@ -8,7 +8,7 @@ use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 use serde_json::{Map, Value};
 
-use super::shape::{OPEN_STRING_MAX, ObjectShape, Shape};
+use super::shape::{DRAWN_MAX, OPEN_STRING_MAX, ObjectShape, Shape};
 
 /// A proptest strategy for values of `shape`, realistic where the format says what real data
 /// looks like.
@@ -30,7 +30,7 @@ pub fn strategy(shape: &Shape) -> BoxedStrategy<Value> {
         } => string(
             format.as_deref(),
             *min_length,
-            max_length.unwrap_or(min_length + OPEN_STRING_MAX),
+            max_length.map_or(min_length + OPEN_STRING_MAX, |max| max.min(DRAWN_MAX)),
         ),
         Shape::Enum(values) if values.is_empty() => Just(Value::Null).boxed(),
         Shape::Enum(values) => select(values.clone()).boxed(),
