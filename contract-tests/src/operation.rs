@@ -166,7 +166,7 @@ impl Operation {
     /// missing, empty, or a dot segment (`.`, `..`), which would move the request elsewhere on
     /// the server however it is encoded (values come from servers' own listings).
     pub fn path_for(&self, params: &BTreeMap<String, String>) -> Option<String> {
-        let mut out = String::with_capacity(self.path.len());
+        let mut out = String::with_capacity(self.path.len() + 40);
         for segment in self.path.split('/').skip(1) {
             out.push('/');
             match template_parameter(segment) {

@@ -517,33 +517,24 @@ fn every_kind_is_known_by_its_first_bytes() {
 /// starts like one (a date, a word) does not.
 #[test]
 fn a_json_scalar_is_json_and_text_that_only_starts_like_one_is_not() {
-    for json in [
-        &b"\"a page\"\n"[..],
-        b"42",
-        b"-1.5e3\n",
-        b"true\n",
-        b"false",
-        b"null\n",
+    for (bytes, kind) in [
+        (&b"\"a page\"\n"[..], Kind::Json),
+        (b"42", Kind::Json),
+        (b"-1.5e3\n", Kind::Json),
+        (b"true\n", Kind::Json),
+        (b"false", Kind::Json),
+        (b"null\n", Kind::Json),
+        (b"2026-11-29 12:00 GET /v5/Jobs\n", Kind::Unknown),
+        (b"-- a comment\n", Kind::Unknown),
+        (b"total 3\n", Kind::Unknown),
+        (b"nothing here\n", Kind::Unknown),
+        (b"\"unterminated\n", Kind::Unknown),
     ] {
         assert_eq!(
-            http_file::sniff(json),
-            Kind::Json,
+            http_file::sniff(bytes),
+            kind,
             "{}",
-            String::from_utf8_lossy(json)
-        );
-    }
-    for text in [
-        &b"2026-11-29 12:00 GET /v5/Jobs\n"[..],
-        b"-- a comment\n",
-        b"total 3\n",
-        b"nothing here\n",
-        b"\"unterminated\n",
-    ] {
-        assert_eq!(
-            http_file::sniff(text),
-            Kind::Unknown,
-            "{}",
-            String::from_utf8_lossy(text)
+            String::from_utf8_lossy(bytes)
         );
     }
 }

@@ -325,27 +325,23 @@ fault_is_detected! {
 
 #[tokio::test]
 async fn malformed_json_cuts_the_page_it_would_have_served_at_two_thirds() {
-    // The same seed at the same address serves the same bytes, so the cut page can be laid
-    // over the whole one.
+    // The same seed serves the same page but for the origin in its links, so the whole page
+    // of a healthy mock, moved to the faulty mock's origin, lays over the cut one.
+    let page_of = |server: &MockServer| {
+        let job = &server.job_ids()[0];
+        format!("{}/v5/Jobs/{job}/JobSessions", server.base_url())
+    };
     let (whole_mock, client, access) = signed_in_with(config(None)).await;
-    let address: std::net::SocketAddr = whole_mock
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let job = whole_mock.job_ids()[0].clone();
-    let url = format!("{}/v5/Jobs/{job}/JobSessions", whole_mock.base_url());
-    let whole = fetch(&client, &url, &access).await.body;
+    let whole = fetch(&client, &page_of(&whole_mock), &access).await.body;
+    let (cut_mock, client, access) = signed_in(Fault::MalformedJson).await;
+    let cut = fetch(&client, &page_of(&cut_mock), &access).await.body;
+    let whole = String::from_utf8(whole)
+        .unwrap()
+        .replace(whole_mock.base_url(), cut_mock.base_url());
     whole_mock.shutdown().await.unwrap();
-    let (cut_mock, client, access) = signed_in_with(MockConfig {
-        address: Some(address),
-        ..config(Some(Fault::MalformedJson))
-    })
-    .await;
-    let cut = fetch(&client, &url, &access).await.body;
     cut_mock.shutdown().await.unwrap();
     assert!(whole.len() > 3000, "{}", whole.len());
-    assert_eq!(cut, whole[..whole.len() * 2 / 3]);
+    assert_eq!(cut, &whole.as_bytes()[..whole.len() * 2 / 3]);
 }
 
 #[tokio::test]

@@ -335,12 +335,8 @@ fn a_realistic_session_fetched_by_id_is_written_as_the_vendor_writes_sessions() 
 
 /// `contract()` for a team whose session ids are any string, the empty one included.
 fn with_string_ids() -> Contract {
-    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
-    document["components"]["schemas"]["JobSession"]["properties"]["id"] =
-        json!({ "type": "string" });
-    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["parameters"][0]["schema"] =
-        json!({ "type": "string" });
-    Contract::from_document(document, "string session ids").unwrap()
+    let string = json!({ "type": "string" });
+    with_ids(string.clone(), string, "string session ids")
 }
 
 #[test]
@@ -355,14 +351,21 @@ fn an_id_drawn_for_a_path_is_never_empty() {
     assert!(ids.iter().any(|id| id.len() == 1), "{ids:?}");
 }
 
+/// `contract()` for a team whose session ids follow `id` and are named in the path by `param`.
+fn with_ids(id: Value, param: Value, origin: &str) -> Contract {
+    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
+    document["components"]["schemas"]["JobSession"]["properties"]["id"] = id;
+    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["parameters"][0]["schema"] = param;
+    Contract::from_document(document, origin).unwrap()
+}
+
 /// `contract()` for a team whose sessions have integer ids.
 fn with_integer_ids() -> Contract {
-    let mut document = document_with("/v5/JobSessions/{jobSessionId}", &["jobSessionId"]);
-    document["components"]["schemas"]["JobSession"]["properties"]["id"] =
-        json!({ "type": "integer", "minimum": 1 });
-    document["paths"]["/v5/JobSessions/{jobSessionId}"]["get"]["parameters"][0]["schema"] =
-        json!({ "type": "integer" });
-    Contract::from_document(document, "integer session ids").unwrap()
+    with_ids(
+        json!({ "type": "integer", "minimum": 1 }),
+        json!({ "type": "integer" }),
+        "integer session ids",
+    )
 }
 
 #[test]

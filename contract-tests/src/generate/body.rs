@@ -292,7 +292,7 @@ impl Generator {
 
     /// The path template with `{name}` segments replaced by `value_of(name)` (percent-encoded).
     fn fill_with<'v>(&self, value_of: &dyn Fn(&str) -> &'v str, lower: bool) -> String {
-        let mut out = String::with_capacity(self.path.len());
+        let mut out = String::with_capacity(self.path.len() + 40);
         for segment in self.path.split('/').skip(1) {
             out.push('/');
             match template_parameter(segment) {

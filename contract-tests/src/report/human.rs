@@ -22,7 +22,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     if !text.contains(is_unprintable) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
             '\n' => out.push_str("\\n"),

@@ -122,7 +122,7 @@ fn escape_invisible(text: String) -> String {
     if !text.contains(invisible) {
         return text;
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if invisible(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
